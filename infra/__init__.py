@@ -1,0 +1,1 @@
+"""Plumbing: settings, database, Temporal client. Knows nothing of the business."""

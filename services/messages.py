@@ -1,0 +1,186 @@
+"""What goes in and out of each service: one frozen model per call.
+
+Activities (orchestration) and bus handlers (choreography) pass these same
+models straight through, so both modes call the services the same way. Every
+mutating request carries an ``idempotency_key``: the same key twice has one
+effect and returns the first result.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.events import Channel, Event, Purpose
+from domain.order import OrderItem, OrderStatus
+
+
+class Message(BaseModel):
+    """Base for service requests and results."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class Keyed(Message):
+    """A mutating request: ``idempotency_key`` makes repeating it harmless."""
+
+    order_id: str
+    idempotency_key: str = Field(min_length=1, max_length=200)
+
+
+# inventory
+class ReserveStock(Keyed):
+    """Set aside the ingredients for an order's items."""
+
+    items: list[OrderItem]
+
+
+class LowStock(Message):
+    """An ingredient under its restock threshold after a reservation."""
+
+    ingredient: str
+    remaining: int
+    threshold: int
+
+
+class StockReserved(Message):
+    """What was set aside, and which ingredients are now running low."""
+
+    ingredients: dict[str, int]
+    low: list[LowStock] = Field(default_factory=list)
+
+
+class ReleaseStock(Keyed):
+    """Give an order's reservation back to stock (compensation)."""
+
+
+class StockReleased(Message):
+    """What went back to stock; empty when nothing was reserved or it was released already."""
+
+    ingredients: dict[str, int] = Field(default_factory=dict)
+
+
+# payments
+class ChargePayment(Keyed):
+    """Charge the customer for an order."""
+
+    customer_id: str
+    amount: Decimal
+
+
+class PaymentReceipt(Message):
+    """A successful charge."""
+
+    payment_id: str
+    amount: Decimal
+
+
+class RefundPayment(Keyed):
+    """Pay back whatever was charged for the order (compensation)."""
+
+
+class RefundReceipt(Message):
+    """What was refunded; ``payment_id`` is None when nothing had been charged."""
+
+    payment_id: str | None = None
+    amount: Decimal = Decimal("0.00")
+
+
+# kitchen
+class OpenTicket(Keyed):
+    """Put the order on the kitchen queue."""
+
+    items: list[OrderItem]
+
+
+class Ticket(Message):
+    """A kitchen ticket."""
+
+    ticket_id: str
+    order_id: str
+    status: Literal["queued", "cooking", "ready", "cancelled"]
+
+
+class CancelTicket(Keyed):
+    """Take the order off the kitchen queue (compensation)."""
+
+
+class TicketCancelled(Message):
+    """Whether a ticket existed and is now cancelled."""
+
+    ticket_id: str | None = None
+    cancelled: bool = False
+
+
+# notifications (sms and email)
+class SendNotification(Keyed):
+    """Tell the customer something; the service renders the text from ``purpose``."""
+
+    channel: Channel
+    purpose: Purpose
+    recipient: str
+    customer_name: str
+    details: dict[str, str] = Field(default_factory=dict)
+
+
+class NotificationReceipt(Message):
+    """The provider accepted the message."""
+
+    message_id: str
+    channel: Channel
+
+
+# orders read model and event log
+class CompensationRecord(Message):
+    """One compensation step as it ran: done, or failed with the reason."""
+
+    step: str
+    outcome: Literal["done", "failed"]
+    detail: str = ""
+
+
+class OrderSnapshot(Message):
+    """The order's current state, as the read model stores it."""
+
+    order_id: str
+    status: OrderStatus
+    customer_id: str
+    total: Decimal
+    items: list[OrderItem]
+    compensations: list[CompensationRecord] = Field(default_factory=list)
+
+
+class RecordEvents(Message):
+    """Append events to the order's log (idempotent by ``event_id``) and update the view."""
+
+    snapshot: OrderSnapshot
+    events: list[Event]
+
+
+class TimelineEntry(Message):
+    """One event in an order's history."""
+
+    type: str
+    occurred_at: datetime
+    event_id: str
+    data: dict[str, object] = Field(default_factory=dict)
+
+
+class OrderView(OrderSnapshot):
+    """The read model's picture of an order: snapshot plus timeline."""
+
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    updated_at: datetime | None = None
+
+
+# fault injection
+class Fault(Message):
+    """How a provider misbehaves: down (retryable outage), slow (delay) or decline (payments).
+
+    ``remaining`` counts the calls still affected; None means until cleared.
+    """
+
+    mode: Literal["down", "slow", "decline"]
+    remaining: int | None = Field(default=None, ge=1)
+    delay_seconds: float = Field(default=0.0, ge=0, le=60)

@@ -1,0 +1,1 @@
+"""The order saga: decisions, timers and compensation. No I/O here."""
