@@ -1,0 +1,46 @@
+"""The port through which the API drives orders.
+
+Routers speak only to an ``OrderGateway``; orchestration implements it with
+Temporal (``TemporalOrderGateway``) and choreography with the broker, so both
+modes serve the same paths, status codes and bodies.
+"""
+
+from typing import Protocol
+
+from domain.commands import CancelOrder, MarkDelivered, MarkReady, PickUp, PlaceOrder, StartCooking
+from domain.events import Event
+from workflows.contracts import OrderState
+
+StaffCommand = StartCooking | MarkReady | PickUp | MarkDelivered
+"""A command from the kitchen or a driver that moves an order one step on."""
+
+
+class OrderRefused(Exception):
+    """The order cannot do what was asked in its current state (HTTP 409)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class OrderGateway(Protocol):
+    """Starts orders, reads their live state and delivers commands and events to them.
+
+    Unknown orders raise ``domain.errors.OrderNotFound``; refused commands
+    raise ``OrderRefused`` with a reason a person can act on.
+    """
+
+    async def place(self, order: PlaceOrder) -> None:
+        """Start the order's processing unless it already exists; never waits for it to finish."""
+
+    async def state(self, order_id: str) -> OrderState | None:
+        """The order's live state, or None when no such order exists."""
+
+    async def advance(self, command: StaffCommand) -> OrderState:
+        """Move the order one step on and return its new state."""
+
+    async def cancel(self, command: CancelOrder) -> OrderState:
+        """Cancel the order; returns once compensation has run."""
+
+    async def deliver_event(self, event: Event) -> None:
+        """Hand an external domain event to the order (duplicates by event id are ignored)."""

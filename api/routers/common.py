@@ -1,0 +1,47 @@
+"""Pieces the order routers share: the order id path parameter and the view after a change."""
+
+from typing import Annotated, Any
+
+from fastapi import Path
+
+from api.gateway import StaffCommand
+from api.runtime import Runtime
+from api.schemas import OrderResponse
+from api.views import order_response
+from domain.errors import OrderNotFound
+from workflows.contracts import OrderState
+
+OrderId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The order id POST /orders returned",
+        examples=["0b6f1c2e-5d2a-5a7e-9a51-1f0c8e6e2d11"],
+    ),
+]
+
+ORDER_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or unknown bearer token"},
+    403: {"description": "The token's role may not do this"},
+    404: {"description": "No such order"},
+}
+TRANSITION_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ORDER_ERRORS,
+    409: {"description": "The order cannot make this move now; `detail` says why"},
+}
+
+
+async def after_change(runtime: Runtime, state: OrderState) -> OrderResponse:
+    """The order view once a command succeeded: the new live state plus the stored timeline."""
+    stored = await runtime.services.orders.get(state.order_id)
+    view = order_response(runtime.settings, state, stored)
+    if view is None:
+        raise OrderNotFound(f"no order with id '{state.order_id}'")
+    return view
+
+
+async def advance(runtime: Runtime, command: StaffCommand) -> OrderResponse:
+    """Move the order one step on and show it."""
+    return await after_change(runtime, await runtime.gateway.advance(command))

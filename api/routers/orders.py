@@ -1,0 +1,99 @@
+"""Customers place and cancel orders; anyone with a token reads one; staff list them."""
+
+import asyncio
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from api.deps import AnyRole, CustomerOrAdminRole, CustomerRole, RuntimeDep, StaffRole
+from api.routers.common import ORDER_ERRORS, TRANSITION_ERRORS, OrderId, after_change
+from api.schemas import CancelRequest, OrderList, OrderResponse, PlaceOrderRequest
+from api.views import order_response, placed, summary
+from domain.commands import CancelOrder, PlaceOrder
+from domain.errors import OrderNotFound
+from domain.order import OrderStatus
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+IDEMPOTENCY_NAMESPACE = uuid.UUID("6d1f3c52-4a0e-4b8e-9a57-5f2b1c7e0a91")
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Repeat a request with the same key and get the same order, never a second one",
+        examples=["checkout-7f3a"],
+    ),
+]
+
+
+def order_id_for(customer_id: str, idempotency_key: str | None) -> str:
+    """The same (customer, key) always names the same order; no key, a fresh one."""
+    if idempotency_key is None:
+        return str(uuid.uuid4())
+    return str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{customer_id}\n{idempotency_key}"))
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={401: ORDER_ERRORS[401], 403: ORDER_ERRORS[403]},
+)
+async def place_order(
+    body: PlaceOrderRequest,
+    _: CustomerRole,
+    runtime: RuntimeDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> OrderResponse:
+    """Place an order; answers at once while the order is processed in the background."""
+    order = PlaceOrder(
+        order_id=order_id_for(body.customer.id, idempotency_key),
+        customer=body.customer,
+        items=body.items,
+        delivery_address=body.delivery_address,
+    )
+    await runtime.gateway.place(order)
+    view = placed(runtime.settings, order)
+    response.headers["Location"] = view.links.self
+    return view
+
+
+@router.get("", responses={401: ORDER_ERRORS[401], 403: ORDER_ERRORS[403]})
+async def list_orders(
+    _: StaffRole,
+    runtime: RuntimeDep,
+    status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> OrderList:
+    """List orders from the read model, optionally only those in one status."""
+    snapshots = await runtime.services.orders.list(status_, limit)
+    return OrderList(orders=[summary(runtime.settings, s) for s in snapshots])
+
+
+@router.get("/{order_id}", responses=ORDER_ERRORS)
+async def get_order(order_id: OrderId, _: AnyRole, runtime: RuntimeDep) -> OrderResponse:
+    """Read an order: live status from its workflow, timeline from the read model."""
+    live, stored = await asyncio.gather(
+        runtime.gateway.state(order_id), runtime.services.orders.get(order_id)
+    )
+    view = order_response(runtime.settings, live, stored)
+    if view is None:
+        raise OrderNotFound(f"no order with id '{order_id}'")
+    return view
+
+
+@router.post("/{order_id}/cancel", responses=TRANSITION_ERRORS)
+async def cancel_order(
+    order_id: OrderId,
+    role: CustomerOrAdminRole,
+    runtime: RuntimeDep,
+    body: CancelRequest | None = None,
+) -> OrderResponse:
+    """Cancel before cooking starts; answers once compensation has run (status CANCELLED)."""
+    reason = (body or CancelRequest()).reason
+    command = CancelOrder(order_id=order_id, reason=reason, requested_by=role)
+    return await after_change(runtime, await runtime.gateway.cancel(command))

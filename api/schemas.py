@@ -1,0 +1,126 @@
+"""Request and response bodies of the HTTP API, with the examples OpenAPI shows.
+
+Money is ``Decimal`` and leaves as a decimal string, never a float.
+"""
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.menu import Size
+from domain.order import Customer, OrderItem, OrderStatus
+from services.messages import CompensationRecord, TimelineEntry
+
+ORDER_EXAMPLE: dict[str, Any] = {
+    "customer": {
+        "id": "cust-42",
+        "name": "Luigi",
+        "phone": "+39 055 123 4567",
+        "email": "luigi@example.com",
+    },
+    "items": [{"pizza": "margherita", "size": "large", "quantity": 2}],
+    "delivery_address": "Via Roma 1, Firenze",
+}
+
+
+class Body(BaseModel):
+    """Base of request bodies: frozen, and unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PlaceOrderRequest(Body):
+    """What a customer orders."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ORDER_EXAMPLE]})
+
+    customer: Customer
+    items: list[OrderItem] = Field(min_length=1, max_length=20)
+    delivery_address: str = Field(min_length=3, max_length=300)
+
+
+class CancelRequest(Body):
+    """Why the order is cancelled (optional)."""
+
+    reason: str = Field(
+        default="cancelled on request", max_length=300, examples=["changed my mind"]
+    )
+
+
+class PickUpRequest(Body):
+    """Which driver picked the order up (optional)."""
+
+    driver_id: str | None = Field(default=None, max_length=64, examples=["driver-7"])
+
+
+class Links(BaseModel):
+    """Where to read the order over HTTP and where to inspect its workflow in the Temporal UI."""
+
+    self: str = Field(examples=["http://localhost:8000/orders/0b6f1c2e"])
+    workflow: str = Field(
+        examples=["http://localhost:8233/namespaces/default/workflows/order-0b6f1c2e"]
+    )
+
+
+class OrderResponse(BaseModel):
+    """An order as the API shows it: live status, lines, total, timeline and compensations."""
+
+    order_id: str
+    status: OrderStatus
+    customer_id: str
+    total: Decimal = Field(examples=["27.00"])
+    items: list[OrderItem]
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    compensations: list[CompensationRecord] = Field(default_factory=list)
+    links: Links
+
+
+class OrderSummary(BaseModel):
+    """One row of an order list."""
+
+    order_id: str
+    status: OrderStatus
+    customer_id: str
+    total: Decimal
+    items: list[OrderItem]
+    links: Links
+
+
+class OrderList(BaseModel):
+    """Orders from the read model."""
+
+    orders: list[OrderSummary]
+
+
+class MenuPizza(BaseModel):
+    """A pizza on the menu and its price per size."""
+
+    id: str = Field(examples=["margherita"])
+    name: str = Field(examples=["Margherita"])
+    prices: dict[Size, Decimal] = Field(
+        examples=[{"small": "8.50", "medium": "11.00", "large": "13.50"}]
+    )
+    ingredients: list[str]
+
+
+class MenuResponse(BaseModel):
+    """Everything a customer can order."""
+
+    pizzas: list[MenuPizza]
+    sizes: list[Size]
+
+
+class EventAccepted(BaseModel):
+    """A CloudEvent handed to its order."""
+
+    event_id: str
+    order_id: str
+    type: str = Field(examples=["OrderDelayed"])
+
+
+class Health(BaseModel):
+    """Liveness or readiness and the state of each dependency."""
+
+    status: Literal["ok", "ready", "unavailable"]
+    checks: dict[str, str] = Field(default_factory=dict)

@@ -1,0 +1,128 @@
+"""``OrderGateway`` over Temporal: one ``OrderWorkflow`` per order, moved by updates and signals."""
+
+from datetime import timedelta
+from typing import Any, NoReturn
+
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.gateway import OrderRefused, StaffCommand
+from domain.commands import CancelOrder, MarkDelivered, MarkReady, PickUp, PlaceOrder, StartCooking
+from domain.errors import IllegalTransition, OrderNotFound
+from domain.events import Event
+from domain.order import OrderStatus, order_total, pizza_count
+from workflows import names
+from workflows.contracts import OrderInput, OrderState, Slas
+
+UPDATE_FOR: dict[type[StaffCommand], str] = {
+    StartCooking: names.UPDATE_START_COOKING,
+    MarkReady: names.UPDATE_MARK_READY,
+    PickUp: names.UPDATE_PICK_UP,
+    MarkDelivered: names.UPDATE_MARK_DELIVERED,
+}
+QUERY_TIMEOUT = timedelta(seconds=10)
+
+
+class TemporalOrderGateway:
+    """Drives orders as ``OrderWorkflow`` executions with id ``order-<order_id>``."""
+
+    def __init__(self, client: Client, slas: Slas) -> None:
+        self._client = client
+        self._slas = slas
+
+    async def place(self, order: PlaceOrder) -> None:
+        """Start the saga; an order id that exists (running or closed) keeps its one workflow."""
+        try:
+            await self._client.start_workflow(
+                names.WORKFLOW_TYPE,
+                OrderInput(order=order, slas=self._slas),
+                id=names.workflow_id(order.order_id),
+                task_queue=names.TASK_QUEUE,
+                # Concurrent repeats join the running workflow; a closed one is never rerun.
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                search_attributes=_initial_search_attributes(order),
+            )
+        except WorkflowAlreadyStartedError:
+            return
+
+    async def state(self, order_id: str) -> OrderState | None:
+        """The ``state`` query's answer, or None when there is no such workflow."""
+        try:
+            state: OrderState = await self._handle(order_id).query(
+                names.QUERY_STATE, result_type=OrderState, rpc_timeout=QUERY_TIMEOUT
+            )
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                return None
+            raise
+        return state
+
+    async def advance(self, command: StaffCommand) -> OrderState:
+        """Run the update that matches the command."""
+        return await self._update(UPDATE_FOR[type(command)], command)
+
+    async def cancel(self, command: CancelOrder) -> OrderState:
+        """Run the cancel update, which answers after compensation."""
+        return await self._update(names.UPDATE_CANCEL, command)
+
+    async def deliver_event(self, event: Event) -> None:
+        """Signal the event to its order's workflow."""
+        try:
+            await self._handle(event.order_id).signal(names.SIGNAL_DOMAIN_EVENT, event)
+        except RPCError as error:
+            await self._raise_for(event.order_id, error)
+
+    async def _update(self, update: str, command: StaffCommand | CancelOrder) -> OrderState:
+        try:
+            state: OrderState = await self._handle(command.order_id).execute_update(
+                update, command, result_type=OrderState
+            )
+        except WorkflowUpdateFailedError as failed:
+            raise _refusal(failed) from failed
+        except RPCError as error:
+            await self._raise_for(command.order_id, error)
+        return state
+
+    async def _raise_for(self, order_id: str, error: RPCError) -> NoReturn:
+        """Turn "not found" into: no such order, or an order that is closed for changes."""
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise error
+        try:
+            description = await self._handle(order_id).describe()
+        except RPCError as missing:
+            if missing.status == RPCStatusCode.NOT_FOUND:
+                raise OrderNotFound(f"no order with id '{order_id}'") from None
+            raise
+        status = description.typed_search_attributes.get(names.SA_ORDER_STATUS) or "closed"
+        raise OrderRefused(f"order '{order_id}' is {status} and takes no more changes") from error
+
+    def _handle(self, order_id: str) -> WorkflowHandle[Any, Any]:
+        return self._client.get_workflow_handle(names.workflow_id(order_id))
+
+
+def _refusal(failed: WorkflowUpdateFailedError) -> OrderRefused:
+    """The validator's reason as a refusal; any other update failure is a server error."""
+    cause = failed.cause
+    if isinstance(cause, ApplicationError) and cause.type == IllegalTransition.__name__:
+        return OrderRefused(cause.message)
+    raise failed
+
+
+def _initial_search_attributes(order: PlaceOrder) -> TypedSearchAttributes:
+    """Set at start so list filters find the order before its first workflow task runs."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(names.SA_ORDER_STATUS, OrderStatus.PLACED.value),
+            SearchAttributePair(names.SA_CUSTOMER_ID, order.customer.id),
+            SearchAttributePair(names.SA_ORDER_TOTAL, float(order_total(order.items))),
+            SearchAttributePair(names.SA_PIZZA_COUNT, pizza_count(order.items)),
+        ]
+    )

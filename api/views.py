@@ -1,0 +1,61 @@
+"""How an order is shown: live state from the gateway, timeline from the read model, links."""
+
+from api.schemas import Links, OrderResponse, OrderSummary
+from domain.commands import PlaceOrder
+from domain.order import OrderStatus, order_total
+from infra.settings import Settings
+from services.messages import OrderSnapshot, OrderView
+from workflows.names import workflow_id
+
+
+def links(settings: Settings, order_id: str) -> Links:
+    """The order's own URL and its workflow's page in the Temporal web UI."""
+    ui = settings.temporal_ui_url.rstrip("/")
+    namespace = settings.temporal_namespace
+    return Links(
+        self=f"{settings.public_url.rstrip('/')}/orders/{order_id}",
+        workflow=f"{ui}/namespaces/{namespace}/workflows/{workflow_id(order_id)}",
+    )
+
+
+def placed(settings: Settings, order: PlaceOrder) -> OrderResponse:
+    """The answer to POST /orders, built from the request alone so a repeat answers the same."""
+    return OrderResponse(
+        order_id=order.order_id,
+        status=OrderStatus.PLACED,
+        customer_id=order.customer.id,
+        total=order_total(order.items),
+        items=order.items,
+        links=links(settings, order.order_id),
+    )
+
+
+def order_response(
+    settings: Settings, live: OrderSnapshot | None, stored: OrderView | None
+) -> OrderResponse | None:
+    """Live state where there is one, the read model's otherwise; None when neither knows it."""
+    current = live or stored
+    if current is None:
+        return None
+    return OrderResponse(
+        order_id=current.order_id,
+        status=current.status,
+        customer_id=current.customer_id,
+        total=current.total,
+        items=current.items,
+        timeline=stored.timeline if stored else [],
+        compensations=current.compensations,
+        links=links(settings, current.order_id),
+    )
+
+
+def summary(settings: Settings, snapshot: OrderSnapshot) -> OrderSummary:
+    """A list row."""
+    return OrderSummary(
+        order_id=snapshot.order_id,
+        status=snapshot.status,
+        customer_id=snapshot.customer_id,
+        total=snapshot.total,
+        items=snapshot.items,
+        links=links(settings, snapshot.order_id),
+    )

@@ -1,0 +1,17 @@
+"""The ``pizzeria`` command: a thin Typer app; each subcommand lives in its own module."""
+
+import typer
+
+from cli import demo, serve, up
+
+app = typer.Typer(
+    name="pizzeria",
+    help="Mario's Pizzeria: run the stack, its pieces, and a demo.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+app.command("up")(up.up)
+app.command("worker")(serve.worker)
+app.command("api")(serve.api)
+app.command("demo")(demo.demo)

@@ -1,0 +1,108 @@
+"""``pizzeria up``: Temporal dev server, worker and API as child processes, stopped together."""
+
+import asyncio
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from temporalio.client import Client
+
+from cli.processes import Child, StartupFailed, binary, ensure_free
+from cli.readiness import api_ready, temporal_ready, wait_until, worker_polling
+from cli.stack import StackPlan
+from infra.settings import Settings
+
+STARTUP_TIMEOUT_SECONDS = 90.0
+console = Console()
+
+
+def up(
+    temporal_port: Annotated[int, typer.Option(help="Temporal frontend (gRPC) port")] = 7233,
+    ui_port: Annotated[int, typer.Option(help="Temporal web UI port")] = 8233,
+    api_port: Annotated[int, typer.Option(help="HTTP API port")] = 8000,
+    data_dir: Annotated[
+        Path, typer.Option(help="Where Temporal and the database keep state")
+    ] = Path(".data"),
+) -> None:
+    """Start the whole stack on this machine; Ctrl-C (or SIGTERM) stops all of it."""
+    plan = StackPlan(
+        data_dir.resolve(), temporal_port=temporal_port, ui_port=ui_port, api_port=api_port
+    )
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    children: list[Child] = []
+    exit_code = 0
+    try:
+        started = time.monotonic()
+        preflight(plan)
+        asyncio.run(start(plan, children, stopping))
+        announce(plan, Settings(), time.monotonic() - started)
+        supervise(children, stopping)
+    except StartupFailed as failure:
+        console.print(f"[bold red]pizzeria up:[/] {failure}")
+        exit_code = 1
+    finally:
+        for child in reversed(children):
+            child.stop()
+    if children and not exit_code:
+        console.print("stopped Temporal, worker and API")
+    raise typer.Exit(exit_code)
+
+
+def preflight(plan: StackPlan) -> None:
+    """Everything that can be known to fail before anything starts: binaries and ports."""
+    binary("temporal")
+    ensure_free(plan.temporal_port, plan.host, "Temporal", "--temporal-port")
+    ensure_free(plan.ui_port, plan.host, "Temporal web UI", "--ui-port")
+    ensure_free(plan.api_port, plan.host, "HTTP API", "--api-port")
+
+
+async def start(plan: StackPlan, children: list[Child], stopping: threading.Event) -> None:
+    """Start each piece and wait until it serves before starting the next."""
+    env, logs = plan.environment(), plan.data_dir / "logs"
+    settings = Settings().model_copy(update={"temporal_address": plan.temporal_address})
+    temporal = Child.start("Temporal", plan.temporal_argv(), env, logs / "temporal.log")
+    children.append(temporal)
+    clients: list[Client] = []
+    await wait_until(
+        temporal, temporal_ready(settings, clients), STARTUP_TIMEOUT_SECONDS, stopping.is_set
+    )
+    worker = Child.start("worker", plan.worker_argv(), env, logs / "worker.log")
+    children.append(worker)
+    await wait_until(
+        worker, worker_polling(clients[0], worker), STARTUP_TIMEOUT_SECONDS, stopping.is_set
+    )
+    api = Child.start("API", plan.api_argv(), env, logs / "api.log")
+    children.append(api)
+    await wait_until(api, api_ready(plan.api_url), STARTUP_TIMEOUT_SECONDS, stopping.is_set)
+
+
+def supervise(children: list[Child], stopping: threading.Event) -> None:
+    """Wait for Ctrl-C or SIGTERM; if a child dies on its own, stop the rest and say why."""
+    while not stopping.wait(0.5):
+        for child in children:
+            if not child.alive():
+                code = child.process.returncode
+                raise StartupFailed(
+                    f"{child.name} stopped unexpectedly (exit code {code}); log:\n{child.tail()}"
+                )
+
+
+def announce(plan: StackPlan, settings: Settings, seconds: float) -> None:
+    """Where everything is, and the tokens to use."""
+    table = Table(title=f"Mario's Pizzeria is up (ready in {seconds:.1f}s)", show_header=False)
+    table.add_row("API", plan.api_url)
+    table.add_row("API docs", f"{plan.api_url}/docs")
+    table.add_row("Temporal web UI", plan.ui_url)
+    table.add_row("Temporal gRPC", plan.temporal_address)
+    table.add_row("logs", str(plan.data_dir / "logs"))
+    for token, role in settings.tokens.items() if settings.uses_dev_tokens() else ():
+        table.add_row(f"{role} token", token)
+    console.print(table)
+    console.print("Ctrl-C stops everything.")
