@@ -1,0 +1,237 @@
+"""docker-compose.yml, read as data: no Docker engine runs here, so what can be
+checked without one is checked here (see docs/running-on-several-machines.md
+for what cannot)."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import jsonschema  # type: ignore[import-untyped]
+import pytest
+import typer
+import yaml
+
+from workflows.names import SEARCH_ATTRIBUTES
+
+REPO = Path(__file__).resolve().parents[2]
+COMPOSE_SCHEMA = REPO / ".." / "shared" / "compose-spec.json"
+APP_ROOT_IN_IMAGE = "/app/"
+NATS_SERVER = Path(sys.executable).parent / "nats-server"
+SECRET_KEY = re.compile(r"PASSWORD|PWD|TOKENS|SECRET")
+# ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?message}, ${VAR?message}, ${VAR:+alt}
+INTERPOLATION = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:(?::?[-?+])[^}]*)?\}")
+REQUIRED_VARIABLE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:\?[^}]+\}$")
+URL_PASSWORD = re.compile(r"://[^:/@]+:([^@]+)@")
+
+
+def load_compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    return loaded
+
+
+COMPOSE = load_compose()
+SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
+
+
+def one_shot_services() -> set[str]:
+    """Jobs others wait for to finish: named by a service_completed_successfully dependency."""
+    return {
+        name
+        for service in SERVICES.values()
+        for name, rule in service.get("depends_on", {}).items()
+        if rule["condition"] == "service_completed_successfully"
+    }
+
+
+def long_running_services() -> set[str]:
+    return set(SERVICES) - one_shot_services()
+
+
+def strings_in(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in strings_in(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in strings_in(item)]
+    return []
+
+
+def app_commands(service: dict[str, Any]) -> list[str]:
+    return list(service.get("command", [])) if "build" in service else []
+
+
+def registered_pizzeria_commands() -> set[str]:
+    from cli.main import app
+
+    command = typer.main.get_command(app)
+    if isinstance(command, click.Group):
+        return set(command.commands)
+    return {command.name or ""}
+
+
+def test_validates_against_the_compose_specification_schema() -> None:
+    if not COMPOSE_SCHEMA.is_file():
+        pytest.skip(f"{COMPOSE_SCHEMA} is absent (CI keeps shared/ beside the clone)")
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    jsonschema.Draft7Validator(schema).validate(COMPOSE)
+
+
+def test_runs_every_piece_of_the_multi_machine_topology() -> None:
+    expected = {"postgres", "temporal", "temporal-ui", "nats", "api", "worker"}
+    expected |= {"relay", "consumers", "migrate", "temporal-schema", "temporal-setup"}
+    assert expected <= set(SERVICES)
+    assert SERVICES["api"]["deploy"]["replicas"] == 2
+    assert SERVICES["worker"]["deploy"]["replicas"] == 2
+
+
+def test_every_service_has_a_pinned_image_or_a_build() -> None:
+    for name, service in SERVICES.items():
+        if "build" in service:
+            continue
+        image = service.get("image", "")
+        repository, _, tag = image.rpartition(":")
+        assert repository and "/" not in tag, f"{name}: image {image!r} has no tag"
+        assert tag != "latest", f"{name}: image {image!r} is not pinned"
+        # PostgreSQL's exact versions have two parts (16.10); the others have three.
+        assert re.match(r"\d+\.\d+", tag), f"{name}: {image!r} is not an exact version"
+
+
+def test_every_long_running_service_has_a_healthcheck() -> None:
+    for name in long_running_services():
+        healthcheck = SERVICES[name].get("healthcheck", {})
+        assert healthcheck.get("test"), f"{name} runs for good but has no healthcheck"
+        assert not healthcheck.get("disable"), f"{name} disables its healthcheck"
+
+
+def test_one_shot_jobs_are_not_restarted() -> None:
+    assert one_shot_services() == {"migrate", "temporal-schema", "temporal-setup"}
+    for name in one_shot_services():
+        assert SERVICES[name].get("restart") == "no", f"{name} would rerun forever"
+
+
+def test_dependencies_name_existing_services_and_wait_for_health_or_completion() -> None:
+    one_shots = one_shot_services()
+    finished, healthy = "service_completed_successfully", "service_healthy"
+    for name, service in SERVICES.items():
+        depends_on = service.get("depends_on", {})
+        assert isinstance(depends_on, dict), f"{name}: depends_on needs conditions"
+        for target, rule in depends_on.items():
+            assert target in SERVICES, f"{name} depends on unknown service {target}"
+            expected = finished if target in one_shots else healthy
+            assert rule["condition"] == expected, f"{name} -> {target}"
+
+
+def test_the_app_waits_for_its_migrations_and_temporal_setup() -> None:
+    for name in ("api", "worker"):
+        assert {"migrate", "temporal-setup"} <= set(SERVICES[name]["depends_on"])
+    for name in ("relay", "consumers"):
+        assert {"migrate", "nats"} <= set(SERVICES[name]["depends_on"])
+
+
+def test_variables_are_well_formed() -> None:
+    for text in strings_in(COMPOSE):
+        leftover = INTERPOLATION.sub("", text.replace("$$", ""))
+        assert "$" not in leftover, f"malformed interpolation in {text!r}"
+
+
+def test_secrets_come_from_required_variables() -> None:
+    for name, service in SERVICES.items():
+        for key, value in (service.get("environment") or {}).items():
+            text = str(value)
+            if SECRET_KEY.search(key):
+                assert REQUIRED_VARIABLE.match(text), f"{name}.{key} must be ${{VAR:?message}}"
+            for password in URL_PASSWORD.findall(text):
+                assert REQUIRED_VARIABLE.match(password), f"{name}.{key} embeds a password"
+
+
+def test_the_api_refuses_dev_tokens_by_requiring_its_own() -> None:
+    environment = SERVICES["api"]["environment"]
+    assert environment["PIZZERIA_ENV"] == "production"
+    assert REQUIRED_VARIABLE.match(environment["PIZZERIA_TOKENS"])
+
+
+def test_the_app_image_runs_as_a_non_root_user() -> None:
+    users = re.findall(r"^USER\s+(\S+)", (REPO / "Dockerfile").read_text(), re.MULTILINE)
+    assert users, "the Dockerfile never leaves root"
+    assert users[-1].split(":")[0] not in {"root", "0"}
+
+
+def test_pizzeria_commands_are_registered_in_the_cli() -> None:
+    wanted = {
+        command[1]
+        for service in SERVICES.values()
+        if (command := app_commands(service))[:1] == ["pizzeria"]
+    }
+    assert wanted == {"api", "migrate", "relay", "consumers"}
+    assert wanted <= registered_pizzeria_commands()
+
+
+def test_python_modules_and_scripts_it_runs_exist() -> None:
+    assert app_commands(SERVICES["worker"]) == ["python", "-m", "worker"]
+    assert "def main(" in (REPO / "worker.py").read_text()
+    for service in SERVICES.values():
+        for word in app_commands(service) + strings_in(service.get("healthcheck", {})):
+            if word.startswith(APP_ROOT_IN_IMAGE):
+                assert (REPO / word.removeprefix(APP_ROOT_IN_IMAGE)).is_file(), word
+
+
+def test_mounted_files_and_entrypoint_scripts_exist() -> None:
+    for name, service in SERVICES.items():
+        mounts = {}
+        for volume in service.get("volumes", []):
+            source, target = volume.split(":")[:2]
+            if source.startswith("./"):
+                assert (REPO / source).exists(), f"{name} mounts missing {source}"
+                mounts[target] = REPO / source
+        for word in service.get("entrypoint", []):
+            for target, source in mounts.items():
+                if word.startswith(target + "/"):
+                    assert (source / word.removeprefix(target + "/")).is_file(), word
+
+
+def test_temporal_setup_registers_the_workflow_search_attributes() -> None:
+    script = (REPO / "deploy/temporal/setup-namespace.sh").read_text()
+    kinds = {"KEYWORD": "Keyword", "DOUBLE": "Double", "INT": "Int"}
+    for key in SEARCH_ATTRIBUTES:
+        line = f"ensure_search_attribute {key.name} {kinds[key.indexed_value_type.name]}"
+        assert line in script
+
+
+def nats_configs() -> list[tuple[str, str]]:
+    pattern = re.compile(r"/etc/nats/(\$\{NATS_TOPOLOGY:-single\}|[\w-]+)\.conf")
+    found = []
+    for name, service in SERVICES.items():
+        for word in service.get("command", []):
+            if match := pattern.fullmatch(word):
+                stem = "single" if match.group(1).startswith("$") else match.group(1)
+                found.append((name, stem))
+    return found
+
+
+def test_nats_runs_one_node_by_default_and_three_under_the_cluster_profile() -> None:
+    default = [name for name, _ in nats_configs() if "profiles" not in SERVICES[name]]
+    clustered = [n for n, _ in nats_configs() if "cluster" in SERVICES[n].get("profiles", [])]
+    assert default == ["nats"]
+    assert sorted(clustered) == ["nats-2", "nats-3"]
+    cluster_config = (REPO / "deploy/nats-conf/cluster.conf").read_text()
+    routes = re.findall(r"nats://([\w-]+):6222", cluster_config)
+    assert sorted(routes) == ["nats", "nats-2", "nats-3"]
+
+
+@pytest.mark.parametrize("stem", ["single", "cluster"])
+def test_nats_configs_are_accepted_by_nats_server(stem: str) -> None:
+    config = REPO / "deploy/nats-conf" / f"{stem}.conf"
+    checked = subprocess.run(
+        [str(NATS_SERVER), "--config", str(config), "-t"],
+        env={"NATS_SERVER_NAME": "nats-test"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr + checked.stdout
