@@ -1,1 +1,1 @@
-"""Side effects live here: each service owns its tables and takes an idempotency key on every mutating call."""
+"""Side effects live here: each service owns its tables and keys every mutating call."""

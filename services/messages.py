@@ -184,3 +184,58 @@ class Fault(Message):
     mode: Literal["down", "slow", "decline"]
     remaining: int | None = Field(default=None, ge=1)
     delay_seconds: float = Field(default=0.0, ge=0, le=60)
+
+
+# payments ledger
+class LedgerEntry(Message):
+    """One line of an order's payment ledger: a charge, a refund or a provider decline."""
+
+    entry_id: str
+    order_id: str
+    kind: Literal["charge", "refund", "declined"]
+    payment_id: str | None = None
+    amount: Decimal
+    reason: str = ""
+    created_at: datetime
+
+
+# analytics
+class DailyMetrics(Message):
+    """Order counts and revenue for one UTC day."""
+
+    day: str
+    placed: int = 0
+    confirmed: int = 0
+    delivered: int = 0
+    cancelled: int = 0
+    rejected: int = 0
+    delayed: int = 0
+    revenue: Decimal = Decimal("0.00")
+
+
+class OrderMetrics(Message):
+    """Totals over all days, and the days themselves (oldest first)."""
+
+    placed: int = 0
+    confirmed: int = 0
+    delivered: int = 0
+    cancelled: int = 0
+    rejected: int = 0
+    delayed: int = 0
+    revenue: Decimal = Decimal("0.00")
+    days: list[DailyMetrics] = Field(default_factory=list)
+
+
+# notifications sent
+class SentNotification(Message):
+    """A notification as the service recorded it."""
+
+    order_id: str
+    channel: Channel
+    purpose: Purpose
+    recipient: str
+    subject: str
+    body: str
+    status: Literal["pending", "sent"]
+    message_id: str | None = None
+    created_at: datetime

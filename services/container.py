@@ -1,0 +1,64 @@
+"""Where services are wired: the worker, the API and the bus consumers all build them here."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from infra.database import create_tables
+from infra.settings import Settings
+from services.analytics import AnalyticsService
+from services.faults import FaultInjector
+from services.inventory import InventoryService
+from services.kitchen import KitchenService
+from services.notifications import NotificationService
+from services.orders import OrderReadModel
+from services.payments import PaymentService
+from services.providers import LocalProvider, NotificationProvider, SmtpEmailProvider
+
+
+@dataclass(frozen=True)
+class Services:
+    """Every service, sharing one database."""
+
+    faults: FaultInjector
+    inventory: InventoryService
+    payments: PaymentService
+    kitchen: KitchenService
+    notifications: NotificationService
+    analytics: AnalyticsService
+    orders: OrderReadModel
+
+
+def email_provider(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> NotificationProvider:
+    """SMTP when a host is configured, otherwise the local outbox."""
+    if settings.smtp_host:
+        return SmtpEmailProvider(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
+    return LocalProvider("email", sessions)
+
+
+def build_services(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Services:
+    """Wire every service on ``sessions`` as ``settings`` say."""
+    faults = FaultInjector(sessions)
+    notifications = NotificationService(
+        sessions,
+        faults,
+        sms=LocalProvider("sms", sessions),
+        email=email_provider(settings, sessions),
+    )
+    return Services(
+        faults=faults,
+        inventory=InventoryService(sessions, faults),
+        payments=PaymentService(sessions, faults, limit=settings.payment_limit),
+        kitchen=KitchenService(sessions, faults),
+        notifications=notifications,
+        analytics=AnalyticsService(sessions),
+        orders=OrderReadModel(sessions),
+    )
+
+
+async def prepare_database(engine: AsyncEngine, services: Services) -> None:
+    """Create every service table (the imports above register them) and seed the stock."""
+    await create_tables(engine)
+    await services.inventory.seed()

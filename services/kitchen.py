@@ -1,0 +1,126 @@
+"""The kitchen queue: one ticket per order, moved forward by the kitchen display.
+
+A cancellation that arrives before its ticket leaves a cancelled ticket
+behind, so a late ``open_ticket`` for that order finds it cancelled instead of
+putting the order back on the queue.
+"""
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import uuid4
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import Field, SQLModel, col
+
+from infra.database import insert_once, transaction
+from services.faults import FaultInjector
+from services.messages import CancelTicket, OpenTicket, Ticket, TicketCancelled
+from services.sql import json_column, time_column, utcnow
+
+TicketStatus = Literal["queued", "cooking", "ready", "cancelled"]
+OPEN: tuple[str, ...] = ("queued", "cooking")
+# Target status -> the statuses it may be reached from: forward only, never out of cancelled.
+MOVES_FROM: dict[str, tuple[str, ...]] = {"cooking": ("queued",), "ready": ("queued", "cooking")}
+
+
+class TicketRow(SQLModel, table=True):
+    """A kitchen ticket; ``idempotency_key`` is None when a cancellation came first."""
+
+    __tablename__ = "kitchen_tickets"
+
+    ticket_id: str = Field(primary_key=True, max_length=40)
+    order_id: str = Field(unique=True, max_length=64)
+    items: list[dict[str, Any]] = Field(sa_column=json_column())
+    status: str = Field(max_length=16)
+    created_at: datetime = Field(sa_column=time_column(index=True))
+    idempotency_key: str | None = Field(default=None, unique=True, max_length=200)
+    cancel_key: str | None = Field(default=None, unique=True, max_length=200)
+
+    def to_ticket(self) -> Ticket:
+        """The message form of this row."""
+        status: TicketStatus = self.status  # type: ignore[assignment]
+        return Ticket(ticket_id=self.ticket_id, order_id=self.order_id, status=status)
+
+
+def _row(order_id: str, status: str, items: list[dict[str, Any]], **keys: str) -> dict[str, Any]:
+    ticket_id = f"tkt_{uuid4().hex}"
+    row = {"ticket_id": ticket_id, "order_id": order_id, "items": items, "status": status}
+    return {**row, "created_at": utcnow(), **keys}
+
+
+class KitchenService:
+    """Opens, cancels and advances kitchen tickets."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], faults: FaultInjector) -> None:
+        self._sessions = sessions
+        self._faults = faults
+
+    async def open_ticket(self, req: OpenTicket) -> Ticket:
+        """Queue the order; the order's existing ticket if it already has one."""
+        existing = await self._ticket(req.order_id)
+        if existing is not None:
+            return existing.to_ticket()
+        await self._faults.before_call("kitchen")
+        items = [item.model_dump(mode="json") for item in req.items]
+        async with transaction(self._sessions) as session:
+            row = _row(req.order_id, "queued", items, idempotency_key=req.idempotency_key)
+            await insert_once(session, TicketRow, row)
+        return (await self._stored(req.order_id, req.idempotency_key)).to_ticket()
+
+    async def cancel_ticket(self, req: CancelTicket) -> TicketCancelled:
+        """Take the order's ticket off the queue; ``cancelled`` is False when it had none."""
+        await self._faults.before_call("kitchen")
+        async with transaction(self._sessions) as session:
+            tombstone = _row(req.order_id, "cancelled", [], cancel_key=req.idempotency_key)
+            if await insert_once(session, TicketRow, tombstone):
+                return TicketCancelled()
+            await session.execute(
+                update(TicketRow)
+                .where(
+                    col(TicketRow.order_id) == req.order_id, col(TicketRow.status) != "cancelled"
+                )
+                .values(status="cancelled", cancel_key=req.idempotency_key)
+            )
+        row = await self._stored(req.order_id, req.idempotency_key)
+        if row.idempotency_key is None:
+            return TicketCancelled()
+        return TicketCancelled(ticket_id=row.ticket_id, cancelled=row.status == "cancelled")
+
+    async def set_status(self, order_id: str, status: str) -> Ticket | None:
+        """Move a ticket forward (queued → cooking → ready); cancelled tickets stay cancelled."""
+        if status not in MOVES_FROM:
+            raise ValueError(f"a ticket can be moved to {sorted(MOVES_FROM)}, not '{status}'")
+        async with transaction(self._sessions) as session:
+            await session.execute(
+                update(TicketRow)
+                .where(
+                    col(TicketRow.order_id) == order_id,
+                    col(TicketRow.status).in_(MOVES_FROM[status]),
+                )
+                .values(status=status)
+            )
+        row = await self._ticket(order_id)
+        return row.to_ticket() if row is not None else None
+
+    async def queue(self) -> list[Ticket]:
+        """Tickets still to cook or cooking, oldest first."""
+        query = (
+            select(TicketRow)
+            .where(col(TicketRow.status).in_(OPEN))
+            .order_by(col(TicketRow.created_at), col(TicketRow.ticket_id))
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).scalars().all()
+        return [row.to_ticket() for row in rows]
+
+    async def _ticket(self, order_id: str) -> TicketRow | None:
+        query = select(TicketRow).where(col(TicketRow.order_id) == order_id)
+        async with self._sessions() as session:
+            return (await session.execute(query)).scalar_one_or_none()
+
+    async def _stored(self, order_id: str, key: str) -> TicketRow:
+        row = await self._ticket(order_id)
+        if row is None:
+            raise ValueError(f"idempotency key '{key}' was already used for another order")
+        return row

@@ -1,0 +1,149 @@
+"""The orders read model: an append-only event log per order and a view of each order's state.
+
+``record`` appends events (once each, by ``event_id``) and replaces the view
+in one transaction, so the view never runs ahead of or behind its log. Stored
+payloads are decoded through the event codec, so registered upcasters turn old
+versions into current events on the way out.
+"""
+
+import builtins
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import Field, SQLModel, col
+
+from domain.event_codec import ENVELOPE_FIELDS, decode, encode, upcast
+from domain.events import Event
+from domain.order import OrderStatus
+from infra.database import insert_once, transaction
+from services.messages import OrderSnapshot, OrderView, RecordEvents, TimelineEntry
+from services.sql import (
+    as_utc,
+    json_column,
+    money_column,
+    sequence_column,
+    time_column,
+    upsert,
+    utcnow,
+)
+
+MAX_LIST = 500
+
+
+class EventLogRow(SQLModel, table=True):
+    """One event of one order, in the order it was recorded."""
+
+    __tablename__ = "orders_event_log"
+
+    seq: int | None = Field(default=None, sa_column=sequence_column())
+    event_id: str = Field(unique=True, max_length=36)
+    order_id: str = Field(index=True, max_length=64)
+    type: str = Field(max_length=64)
+    occurred_at: datetime = Field(sa_column=time_column())
+    payload: dict[str, Any] = Field(sa_column=json_column())
+
+
+class OrderViewRow(SQLModel, table=True):
+    """The latest snapshot of one order."""
+
+    __tablename__ = "orders_view"
+
+    order_id: str = Field(primary_key=True, max_length=64)
+    status: str = Field(index=True, max_length=32)
+    customer_id: str = Field(index=True, max_length=64)
+    total: Decimal = Field(sa_column=money_column())
+    items: list[dict[str, Any]] = Field(sa_column=json_column())
+    compensations: list[dict[str, Any]] = Field(sa_column=json_column())
+    updated_at: datetime = Field(sa_column=time_column(index=True))
+
+    def to_snapshot(self) -> OrderSnapshot:
+        """The message form of this row."""
+        return OrderSnapshot.model_validate(self.model_dump(exclude={"updated_at"}))
+
+
+def _log_row(event: Event) -> dict[str, Any]:
+    return {
+        "event_id": str(event.event_id),
+        "order_id": event.order_id,
+        "type": event.type,
+        "occurred_at": event.occurred_at,
+        "payload": encode(event),
+    }
+
+
+def _view_row(snapshot: OrderSnapshot) -> dict[str, Any]:
+    values = snapshot.model_dump(mode="json", exclude={"total"})
+    return {**values, "total": snapshot.total, "updated_at": utcnow()}
+
+
+def _timeline_entry(row: EventLogRow) -> TimelineEntry:
+    payload = upcast(dict(row.payload))
+    data = {key: value for key, value in payload.items() if key not in ENVELOPE_FIELDS}
+    return TimelineEntry(
+        type=row.type, occurred_at=payload["occurred_at"], event_id=row.event_id, data=data
+    )
+
+
+class OrderReadModel:
+    """Writes and reads the event log and the orders view."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def record(self, req: RecordEvents) -> None:
+        """Append each new event once and store the snapshot, in one transaction."""
+        async with transaction(self._sessions) as session:
+            for event in req.events:
+                await insert_once(session, EventLogRow, _log_row(event))
+            await upsert(session, OrderViewRow, _view_row(req.snapshot), key=["order_id"])
+
+    async def get(self, order_id: str) -> OrderView | None:
+        """The order with its timeline, or None when no order has that id."""
+        async with self._sessions() as session:
+            view = await session.get(OrderViewRow, order_id)
+            rows = await self._log(session, order_id)
+        if view is None:
+            return None
+        return OrderView(
+            **view.to_snapshot().model_dump(),
+            timeline=[_timeline_entry(row) for row in rows],
+            updated_at=as_utc(view.updated_at),
+        )
+
+    async def events(self, order_id: str) -> builtins.list[Event]:
+        """The order's events in recorded order, upcast to the current versions."""
+        async with self._sessions() as session:
+            rows = await self._log(session, order_id)
+        return [decode(row.payload) for row in rows]
+
+    async def exists(self, order_id: str) -> bool:
+        """Whether the read model knows the order."""
+        async with self._sessions() as session:
+            return await session.get(OrderViewRow, order_id) is not None
+
+    async def list(
+        self, status: OrderStatus | None = None, limit: int = 50
+    ) -> builtins.list[OrderSnapshot]:
+        """Orders, most recently updated first, optionally only those in ``status``."""
+        if not 1 <= limit <= MAX_LIST:
+            raise ValueError(f"limit must be between 1 and {MAX_LIST}, got {limit}")
+        query = select(OrderViewRow).order_by(
+            col(OrderViewRow.updated_at).desc(), col(OrderViewRow.order_id)
+        )
+        if status is not None:
+            query = query.where(col(OrderViewRow.status) == status.value)
+        async with self._sessions() as session:
+            rows = (await session.execute(query.limit(limit))).scalars().all()
+        return [row.to_snapshot() for row in rows]
+
+    @staticmethod
+    async def _log(session: AsyncSession, order_id: str) -> builtins.list[EventLogRow]:
+        query = (
+            select(EventLogRow)
+            .where(col(EventLogRow.order_id) == order_id)
+            .order_by(col(EventLogRow.seq))
+        )
+        return builtins.list((await session.execute(query)).scalars().all())

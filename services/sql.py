@@ -1,0 +1,86 @@
+"""Portable SQL helpers the services share: the same statements run on SQLite and PostgreSQL."""
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    CursorResult,
+    DateTime,
+    Integer,
+    Numeric,
+    Result,
+    Table,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
+
+CENT = Decimal("0.01")
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; every stored time is UTC, so say so."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def money(amount: Decimal) -> Decimal:
+    """Euros with exactly two decimals."""
+    return amount.quantize(CENT)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a SQLModel class."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def json_column(nullable: bool = False) -> Any:
+    """A JSON column (JSONB-free so it works on both databases)."""
+    return Column(JSON, nullable=nullable)
+
+
+def money_column() -> Any:
+    """A money column: exact decimals with two places."""
+    return Column(Numeric(10, 2), nullable=False)
+
+
+def time_column(nullable: bool = False, index: bool = False) -> Any:
+    """A timezone-aware timestamp column."""
+    return Column(DateTime(timezone=True), nullable=nullable, index=index)
+
+
+def sequence_column() -> Any:
+    """An autoincrementing 64-bit key; SQLite only autoincrements an INTEGER primary key."""
+    return Column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+
+
+async def upsert(
+    session: AsyncSession,
+    model: type[SQLModel],
+    values: Mapping[str, Any],
+    key: Sequence[str],
+) -> None:
+    """Insert a row, or overwrite the non-key columns of the row that holds ``key``."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table_of(model)).values(**values)
+    changes = {name: statement.excluded[name] for name in values if name not in key}
+    await session.execute(statement.on_conflict_do_update(index_elements=key, set_=changes))
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched."""
+    return cast(CursorResult[Any], result).rowcount

@@ -1,0 +1,93 @@
+"""Fault injection: set in one place, obeyed by every process that shares the database."""
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.errors import ProviderUnavailable
+from services.container import Services
+from services.faults import FaultInjector
+from services.messages import Fault
+
+
+async def test_no_fault_means_the_call_goes_ahead(services: Services) -> None:
+    assert await services.faults.before_call("sms") is None
+
+
+async def test_down_fault_makes_calls_raise_provider_unavailable(services: Services) -> None:
+    await services.faults.set("payments", Fault(mode="down"))
+
+    with pytest.raises(ProviderUnavailable, match="payments"):
+        await services.faults.before_call("payments")
+    with pytest.raises(ProviderUnavailable):
+        await services.faults.before_call("payments")
+    assert await services.faults.before_call("email") is None
+
+
+async def test_counted_fault_counts_down_and_clears_itself(services: Services) -> None:
+    await services.faults.set("kitchen", Fault(mode="down", remaining=2))
+
+    with pytest.raises(ProviderUnavailable):
+        await services.faults.before_call("kitchen")
+    assert (await services.faults.active())["kitchen"].remaining == 1
+    with pytest.raises(ProviderUnavailable):
+        await services.faults.before_call("kitchen")
+
+    assert await services.faults.active() == {}
+    assert await services.faults.before_call("kitchen") is None
+
+
+async def test_slow_fault_waits_its_delay_then_lets_the_call_through(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waited: list[float] = []
+
+    async def record_sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    monkeypatch.setattr("services.faults.asyncio.sleep", record_sleep)
+    await services.faults.set("email", Fault(mode="slow", delay_seconds=2.5))
+
+    fault = await services.faults.before_call("email")
+
+    assert fault is not None and fault.mode == "slow"
+    assert waited == [2.5]
+
+
+async def test_decline_fault_is_handed_back_to_the_caller(services: Services) -> None:
+    await services.faults.set("payments", Fault(mode="decline", remaining=1))
+
+    fault = await services.faults.before_call("payments")
+
+    assert fault == Fault(mode="decline", remaining=1)
+    assert await services.faults.before_call("payments") is None
+
+
+async def test_setting_a_fault_replaces_the_previous_one(services: Services) -> None:
+    await services.faults.set("sms", Fault(mode="down"))
+    await services.faults.set("sms", Fault(mode="slow", delay_seconds=0.0))
+
+    assert await services.faults.active() == {"sms": Fault(mode="slow")}
+
+
+async def test_clear_lets_the_provider_behave_again(services: Services) -> None:
+    await services.faults.set("inventory", Fault(mode="down"))
+    await services.faults.clear("inventory")
+
+    assert await services.faults.before_call("inventory") is None
+
+
+async def test_a_fault_set_by_one_process_is_obeyed_by_another(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    api, worker = FaultInjector(sessions), FaultInjector(sessions)
+    await api.set("sms", Fault(mode="down"))
+
+    with pytest.raises(ProviderUnavailable):
+        await worker.before_call("sms")
+
+
+async def test_unknown_provider_is_refused(services: Services) -> None:
+    with pytest.raises(ValueError, match="unknown provider 'fax'"):
+        await services.faults.set("fax", Fault(mode="down"))
+    with pytest.raises(ValueError):
+        await services.faults.before_call("fax")
