@@ -10,9 +10,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
+from domain.errors import IllegalTransition
 from domain.menu import Size, ingredients_for, price
 from domain.menu import pizza as menu_pizza
-from domain.errors import IllegalTransition
 
 MAX_QUANTITY = 20
 
@@ -118,3 +118,20 @@ class Order(BaseModel):
         if not can_transition(self.status, target):
             raise IllegalTransition(self.status.value, target.value)
         return self.model_copy(update={"status": target})
+
+
+HAPPY_PATH: tuple[OrderStatus, ...] = (
+    S.PLACED,
+    S.CONFIRMED,
+    S.COOKING,
+    S.READY,
+    S.OUT_FOR_DELIVERY,
+    S.DELIVERED,
+)
+
+
+def reached(current: OrderStatus, target: OrderStatus) -> bool:
+    """Whether an order in ``current`` is at or past ``target`` on the happy path."""
+    if current not in HAPPY_PATH or target not in HAPPY_PATH:
+        return current == target
+    return HAPPY_PATH.index(current) >= HAPPY_PATH.index(target)
