@@ -1,10 +1,10 @@
-"""Ingredient stock: reserve an order's ingredients all-or-nothing, give them back once.
+"""Inventory: reserve an order's ingredients all-or-nothing, give them back once.
 
-Each ingredient is decremented by a conditional UPDATE (``quantity >= n``), so
-stock never goes negative however many reservations race. One row per order
-in ``inventory_reservations`` is the order's single reservation: a second
-reserve for the order returns it, and a release that arrives before its
-reservation leaves a released row behind, so the late reservation takes nothing.
+One row per order in ``inventory_reservations`` is the order's single
+reservation: a second reserve for the order returns it, and a release that
+arrives before its reservation leaves a released row behind, so the late
+reservation takes nothing. The shelf itself (``services.stock``) never goes
+below zero however many reservations race.
 """
 
 from datetime import datetime
@@ -14,26 +14,20 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel, col
 
-from domain.errors import OutOfStock
-from domain.menu import MENU
 from domain.order import ingredients_needed
 from infra.database import insert_once, transaction
 from services.faults import FaultInjector
 from services.messages import LowStock, ReleaseStock, ReserveStock, StockReleased, StockReserved
-from services.sql import json_column, rows_changed, time_column, utcnow
-
-DEFAULT_PORTIONS = 500
-DEFAULT_THRESHOLD = 20
-
-
-class StockRow(SQLModel, table=True):
-    """Portions of one ingredient on the shelf, and when to restock it."""
-
-    __tablename__ = "inventory_stock"
-
-    ingredient: str = Field(primary_key=True, max_length=64)
-    quantity: int = Field(ge=0)
-    threshold: int = DEFAULT_THRESHOLD
+from services.sql import json_column, time_column, utcnow
+from services.stock import (
+    DEFAULT_PORTIONS,
+    DEFAULT_THRESHOLD,
+    StockRow,
+    give_back,
+    low_stock,
+    menu_ingredients,
+    take,
+)
 
 
 class ReservationRow(SQLModel, table=True):
@@ -51,11 +45,6 @@ class ReservationRow(SQLModel, table=True):
     released_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
 
 
-def menu_ingredients() -> list[str]:
-    """Every ingredient some pizza on the menu uses."""
-    return sorted({ingredient for pizza in MENU.values() for ingredient in pizza.recipe})
-
-
 class InventoryService:
     """Stock levels, reservations and releases."""
 
@@ -63,11 +52,13 @@ class InventoryService:
         self._sessions = sessions
         self._faults = faults
 
-    async def seed(self, levels: dict[str, int] | None = None, threshold: int = 20) -> None:
+    async def seed(
+        self, levels: dict[str, int] | None = None, threshold: int = DEFAULT_THRESHOLD
+    ) -> None:
         """Stock ingredients that have no row yet (default: 500 of each menu ingredient)."""
-        wanted = (
-            levels if levels is not None else dict.fromkeys(menu_ingredients(), DEFAULT_PORTIONS)
-        )
+        wanted = dict.fromkeys(menu_ingredients(), DEFAULT_PORTIONS) if levels is None else levels
+        if any(quantity < 0 for quantity in wanted.values()) or threshold < 0:
+            raise ValueError("stock levels and the threshold cannot be negative")
         async with transaction(self._sessions) as session:
             for ingredient, quantity in sorted(wanted.items()):
                 row = {"ingredient": ingredient, "quantity": quantity, "threshold": threshold}
@@ -82,8 +73,8 @@ class InventoryService:
         needed = ingredients_needed(req.items)
         async with transaction(self._sessions) as session:
             if await insert_once(session, ReservationRow, _new_reservation(req, needed)):
-                await _take(session, needed)
-                low = await _low(session, needed)
+                await take(session, needed)
+                low = await low_stock(session, needed)
                 await session.execute(
                     update(ReservationRow)
                     .where(col(ReservationRow.order_id) == req.order_id)
@@ -100,7 +91,7 @@ class InventoryService:
                 return StockReleased()
             given_back = await _mark_released(session, req)
             if given_back is not None:
-                await _give_back(session, given_back)
+                await give_back(session, given_back)
                 return StockReleased(ingredients=given_back)
         row = await self._existing(req.order_id, req.idempotency_key)
         return StockReleased(
@@ -169,32 +160,6 @@ def _reserved(row: ReservationRow) -> StockReserved:
     return StockReserved(ingredients=row.ingredients, low=[LowStock(**entry) for entry in row.low])
 
 
-async def _take(session: AsyncSession, needed: dict[str, int]) -> None:
-    # Sorted order: concurrent reservations lock rows in the same order and cannot deadlock.
-    short = []
-    for ingredient, portions in sorted(needed.items()):
-        result = await session.execute(
-            update(StockRow)
-            .where(col(StockRow.ingredient) == ingredient, col(StockRow.quantity) >= portions)
-            .values(quantity=col(StockRow.quantity) - portions)
-        )
-        if rows_changed(result) == 0:
-            short.append(ingredient)
-    if short:
-        have = await _quantities(session, short)
-        missing = ", ".join(f"{i} (need {needed[i]}, have {have.get(i, 0)})" for i in short)
-        raise OutOfStock(f"not enough stock: {missing}")
-
-
-async def _give_back(session: AsyncSession, ingredients: dict[str, int]) -> None:
-    for ingredient, portions in sorted(ingredients.items()):
-        await session.execute(
-            update(StockRow)
-            .where(col(StockRow.ingredient) == ingredient)
-            .values(quantity=col(StockRow.quantity) + portions)
-        )
-
-
 async def _mark_released(session: AsyncSession, req: ReleaseStock) -> dict[str, int] | None:
     result = await session.execute(
         update(ReservationRow)
@@ -206,22 +171,3 @@ async def _mark_released(session: AsyncSession, req: ReleaseStock) -> dict[str, 
     )
     ingredients: dict[str, int] | None = result.scalar_one_or_none()
     return ingredients
-
-
-async def _quantities(session: AsyncSession, ingredients: list[str]) -> dict[str, int]:
-    query = select(StockRow).where(col(StockRow.ingredient).in_(ingredients))
-    return {row.ingredient: row.quantity for row in (await session.execute(query)).scalars()}
-
-
-async def _low(session: AsyncSession, needed: dict[str, int]) -> list[LowStock]:
-    query = (
-        select(StockRow)
-        .where(
-            col(StockRow.ingredient).in_(needed), col(StockRow.quantity) < col(StockRow.threshold)
-        )
-        .order_by(col(StockRow.ingredient))
-    )
-    rows = (await session.execute(query)).scalars().all()
-    return [
-        LowStock(ingredient=r.ingredient, remaining=r.quantity, threshold=r.threshold) for r in rows
-    ]

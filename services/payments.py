@@ -62,20 +62,20 @@ class LedgerRow(SQLModel, table=True):
         return LedgerEntry(kind=kind, created_at=as_utc(self.created_at), **data)
 
 
-def _line(req: ChargePayment | RefundPayment, kind: Kind, **values: Any) -> dict[str, Any]:
-    prefix = "pay" if kind == "charge" else "led"
-    entry_id = f"{prefix}_{uuid4().hex}"
-    line: dict[str, Any] = {
+def _line(
+    req: ChargePayment | RefundPayment, kind: Kind, amount: Decimal, reason: str = ""
+) -> dict[str, Any]:
+    entry_id = f"{'pay' if kind == 'charge' else 'led'}_{uuid4().hex}"
+    return {
         "entry_id": entry_id,
         "order_id": req.order_id,
         "kind": kind,
-        "reason": "",
+        "payment_id": entry_id if kind == "charge" else None,
+        "amount": money(amount),
+        "reason": reason,
+        "idempotency_key": req.idempotency_key,
+        "created_at": utcnow(),
     }
-    line.update(idempotency_key=req.idempotency_key, created_at=utcnow(), payment_id=None)
-    line.update(values)
-    if kind == "charge":
-        line["payment_id"] = entry_id
-    return line
 
 
 class PaymentService:
@@ -98,7 +98,7 @@ class PaymentService:
         if fault is not None and fault.mode == "decline":
             return await self._decline(req, "the card issuer declined the charge (injected fault)")
         async with transaction(self._sessions) as session:
-            line = _line(req, "charge", amount=money(req.amount))
+            line = _line(req, "charge", req.amount)
             if await insert_once(session, LedgerRow, line):
                 await _refuse_if_refunded(session, req.order_id)
                 return PaymentReceipt(payment_id=line["payment_id"], amount=line["amount"])
@@ -111,7 +111,7 @@ class PaymentService:
             return RefundReceipt(payment_id=earlier.payment_id, amount=earlier.amount)
         await self._faults.before_call("payments")
         async with transaction(self._sessions) as session:
-            line = _line(req, "refund", amount=Decimal("0.00"))
+            line = _line(req, "refund", Decimal(0))
             if await insert_once(session, LedgerRow, line):
                 return await _settle_refund(session, line["entry_id"], req.order_id)
         # Another key already refunded this order, unless this very key won a race.
@@ -147,7 +147,7 @@ class PaymentService:
 
     async def _decline(self, req: ChargePayment, reason: str) -> PaymentReceipt:
         async with transaction(self._sessions) as session:
-            line = _line(req, "declined", amount=money(req.amount), reason=reason)
+            line = _line(req, "declined", req.amount, reason)
             await insert_once(session, LedgerRow, line)
         return _receipt(await self._by_key(req.idempotency_key) or LedgerRow(**line))
 
