@@ -35,6 +35,10 @@ def demo(
     except httpx.ConnectError:
         console.print(f"[bold red]pizzeria demo:[/] no API at {api}; start it with `pizzeria up`")
         raise typer.Exit(1) from None
+    except httpx.HTTPStatusError as refused:
+        detail = refused.response.text
+        console.print(f"[bold red]pizzeria demo:[/] {refused.request.url.path} refused: {detail}")
+        raise typer.Exit(1) from None
     console.print(results_table(outcomes))
     counts = Counter(o.status for o in outcomes)
     console.print(", ".join(f"{status}: {n}" for status, n in sorted(counts.items())))
@@ -78,7 +82,7 @@ async def _attempt(http: httpx.AsyncClient, plan: OrderPlan, tokens: Tokens, run
 async def _clear_after(http: httpx.AsyncClient, seconds: float, admin: dict[str, str]) -> None:
     await asyncio.sleep(seconds)
     await http.delete("/admin/faults/sms", headers=admin)
-    console.print("[green]SMS provider is back[/]")
+    console.print(f"[green]SMS provider is back after {seconds:g}s; texts held up were retried[/]")
 
 
 def results_table(outcomes: list[Outcome]) -> Table:
@@ -87,7 +91,6 @@ def results_table(outcomes: list[Outcome]) -> Table:
     for column in ("#", "order", "pizzas", "total", "status", "SMS", "compensation / note"):
         table.add_column(column)
     for number, o in enumerate(outcomes, 1):
-        sms = "failed" if "NotificationFailed" in o.events else "sent"
         undo = [e for e in o.events if e in ("PaymentRefunded", "InventoryReleased")]
         table.add_row(
             str(number),
@@ -95,7 +98,7 @@ def results_table(outcomes: list[Outcome]) -> Table:
             str(o.pizzas),
             o.total,
             o.status,
-            sms,
+            o.sms,
             ", ".join(undo) or o.note,
         )
     return table

@@ -48,6 +48,7 @@ class Outcome:
     total: str
     pizzas: int
     events: list[str] = field(default_factory=list)
+    sms: str = "-"
     note: str = ""
 
 
@@ -125,7 +126,16 @@ async def outcome(http: httpx.AsyncClient, order_id: str, token: str) -> Outcome
         total=view["total"],
         pizzas=sum(item["quantity"] for item in view["items"]),
         events=[entry["type"] for entry in view["timeline"]],
+        sms=sms_outcome(view["timeline"]),
     )
+
+
+def sms_outcome(timeline: list[dict[str, Any]]) -> str:
+    """Whether the customer's texts went out: failed, sent, or still pending."""
+    texts = {e["type"] for e in timeline if e.get("data", {}).get("channel") == "sms"}
+    if "NotificationFailed" in texts:
+        return "failed"
+    return "sent" if "NotificationSent" in texts else "pending"
 
 
 def _auth(token: str) -> dict[str, str]:

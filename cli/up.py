@@ -25,35 +25,44 @@ console = Console()
 def up(
     temporal_port: Annotated[int, typer.Option(help="Temporal frontend (gRPC) port")] = 7233,
     ui_port: Annotated[int, typer.Option(help="Temporal web UI port")] = 8233,
-    api_port: Annotated[int, typer.Option(help="HTTP API port")] = 8000,
+    api_port: Annotated[
+        int | None, typer.Option(help="HTTP API port [default: PIZZERIA_API_PORT or 8000]")
+    ] = None,
     data_dir: Annotated[
-        Path, typer.Option(help="Where Temporal and the database keep state")
-    ] = Path(".data"),
+        Path | None, typer.Option(help="State directory [default: PIZZERIA_DATA_DIR or .data]")
+    ] = None,
 ) -> None:
     """Start the whole stack on this machine; Ctrl-C (or SIGTERM) stops all of it."""
+    settings = Settings()
     plan = StackPlan(
-        data_dir.resolve(), temporal_port=temporal_port, ui_port=ui_port, api_port=api_port
+        (data_dir or settings.data_dir).resolve(),
+        temporal_port=temporal_port,
+        ui_port=ui_port,
+        api_port=api_port or settings.api_port,
     )
+    raise typer.Exit(run_stack(plan, settings))
+
+
+def run_stack(plan: StackPlan, settings: Settings) -> int:
+    """Start everything, serve until told to stop, stop everything; the exit code."""
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
     children: list[Child] = []
-    exit_code = 0
     try:
         started = time.monotonic()
         preflight(plan)
-        asyncio.run(start(plan, children, stopping))
-        announce(plan, Settings(), time.monotonic() - started)
+        asyncio.run(start(plan, settings, children, stopping))
+        announce(plan, settings, time.monotonic() - started)
         supervise(children, stopping)
     except StartupFailed as failure:
         console.print(f"[bold red]pizzeria up:[/] {failure}")
-        exit_code = 1
+        return 1
     finally:
         for child in reversed(children):
             child.stop()
-    if children and not exit_code:
-        console.print("stopped Temporal, worker and API")
-    raise typer.Exit(exit_code)
+    console.print("stopped Temporal, worker and API")
+    return 0
 
 
 def preflight(plan: StackPlan) -> None:
@@ -67,10 +76,12 @@ def preflight(plan: StackPlan) -> None:
     ensure_free(plan.api_port, plan.host, "HTTP API", "--api-port")
 
 
-async def start(plan: StackPlan, children: list[Child], stopping: threading.Event) -> None:
+async def start(
+    plan: StackPlan, settings: Settings, children: list[Child], stopping: threading.Event
+) -> None:
     """Start each piece and wait until it serves before starting the next."""
     env, logs = plan.environment(), plan.data_dir / "logs"
-    settings = Settings().model_copy(update={"temporal_address": plan.temporal_address})
+    settings = settings.model_copy(update={"temporal_address": plan.temporal_address})
     temporal = Child.start("Temporal", plan.temporal_argv(), env, logs / "temporal.log")
     children.append(temporal)
     clients: list[Client] = []

@@ -116,3 +116,31 @@ def test_up_serves_a_whole_order_and_sigterm_leaves_no_process_behind(stack) -> 
     assert process.wait(timeout=60) == 0
     _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == []
+
+
+def test_up_refuses_a_taken_port_and_says_which(tmp_path: Path) -> None:
+    temporal, ui = free_ports(2)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        argv = [
+            sys.executable,
+            "-m",
+            "cli",
+            "up",
+            "--temporal-port",
+            str(temporal),
+            "--ui-port",
+            str(ui),
+            "--api-port",
+            str(taken),
+            "--data-dir",
+            str(tmp_path),
+        ]
+        result = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 1
+    assert f"port {taken} (HTTP API) is already in use" in result.stdout
+    assert "--api-port" in result.stdout
+    assert not (tmp_path / "temporal.db").exists()
