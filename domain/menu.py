@@ -62,7 +62,9 @@ def pizza(pizza_id: str) -> Pizza:
     try:
         return MENU[pizza_id]
     except KeyError:
-        raise UnknownPizza(f"'{pizza_id}' is not on the menu; choose one of {sorted(MENU)}") from None
+        raise UnknownPizza(
+            f"'{pizza_id}' is not on the menu; choose one of {sorted(MENU)}"
+        ) from None
 
 
 def price(pizza_id: str, size: Size) -> Decimal:

@@ -14,7 +14,12 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel import SQLModel
 
 
@@ -61,7 +66,7 @@ async def insert_once(
 ) -> bool:
     """Insert a row unless a unique constraint already holds it; True when this call wrote it."""
     table = model.__table__  # type: ignore[attr-defined]
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(table).values(**values).on_conflict_do_nothing()
     result = await session.execute(statement)

@@ -39,3 +39,12 @@ def search_attribute_flags() -> list[str]:
     for key in SEARCH_ATTRIBUTES:
         flags += ["--search-attribute", f"{key.name}={kinds[key.indexed_value_type.name]}"]
     return flags
+
+
+STATUS_AFTER_EVENT: dict[str, str] = {
+    "OrderCookingStarted": "COOKING",
+    "OrderReady": "READY",
+    "OrderOutForDelivery": "OUT_FOR_DELIVERY",
+    "OrderDelivered": "DELIVERED",
+}
+"""The domain events an order accepts as signals, and the status each one moves it to."""

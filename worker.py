@@ -1,0 +1,73 @@
+"""The Temporal worker: the composition root that wires real services into the saga.
+
+Run it with ``python -m worker`` (or ``pizzeria worker``); it serves
+``TEMPORAL_ADDRESS`` (default localhost:7233), prepares the database on start
+and shuts down cleanly on SIGINT/SIGTERM, finishing the tasks in flight.
+"""
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+
+from services.container import Services, build_services, prepare_database
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.order import OrderActivities
+from infra.database import make_engine, make_session_factory
+from infra.settings import Settings, get_settings
+from infra.temporal import connect
+from workflows.names import TASK_QUEUE
+from workflows.order import OrderWorkflow
+
+log = logging.getLogger("pizzeria.worker")
+
+
+def build_worker(client: Client, services: Services, task_queue: str = TASK_QUEUE) -> Worker:
+    """A worker that runs the order saga and its activities against ``services``."""
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[OrderWorkflow],
+        activities=OrderActivities(services).all(),
+        max_concurrent_activities=200,
+        max_concurrent_local_activities=200,
+        max_concurrent_workflow_tasks=200,
+        graceful_shutdown_timeout=timedelta(seconds=10),
+    )
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Serve until ``stop`` is set (or SIGINT/SIGTERM arrives)."""
+    stop = stop or _stop_on_signals()
+    engine = make_engine(settings.database_url)
+    services = build_services(settings, make_session_factory(engine))
+    try:
+        await prepare_database(engine, services)
+        client = await connect(settings)
+        worker = build_worker(client, services)
+        log.info("worker polling %s on %s", TASK_QUEUE, settings.temporal_address)
+        async with worker:
+            await stop.wait()
+        log.info("worker stopped")
+    finally:
+        await engine.dispose()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+def main() -> None:
+    """Entry point for ``python -m worker``."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(run_worker(get_settings()))
+
+
+if __name__ == "__main__":
+    main()

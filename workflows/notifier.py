@@ -1,0 +1,85 @@
+"""Customer notifications: never critical to the order.
+
+``send`` starts a text or email in the background, so the order moves on
+while a provider retries; every attempt ends as NotificationSent or
+NotificationFailed in the order's history. ``drain`` waits for the stragglers
+before the workflow completes.
+"""
+
+import asyncio
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+from workflows.policies import NOTIFICATION_RETRY, STEP_TIMEOUT
+
+with workflow.unsafe.imports_passed_through():
+    from activities.order import OrderActivities
+    from domain.events import Channel, Event, NotificationFailed, NotificationSent, Purpose
+    from domain.order import Customer
+    from services.messages import SendNotification
+    from workflows.recorder import EventRecorder
+
+
+class Notifier:
+    """Sends SMS and email for one order and records how each ended."""
+
+    def __init__(self, order_id: str, customer: Customer, recorder: EventRecorder) -> None:
+        self._order_id = order_id
+        self._customer = customer
+        self._recorder = recorder
+        self._tasks: list[asyncio.Task[None]] = []
+        self._sent = 0
+
+    def send(
+        self, purpose: Purpose, channels: tuple[Channel, ...] = ("sms",), **details: str
+    ) -> None:
+        """Notify in the background; the order does not wait."""
+        for channel in channels:
+            request = self._request(channel, purpose, details)
+            self._tasks.append(asyncio.create_task(self._deliver(request)))
+
+    async def send_and_wait(
+        self, purpose: Purpose, channels: tuple[Channel, ...], **details: str
+    ) -> None:
+        """Notify and wait for the outcome (used by compensation, which ends the order)."""
+        requests = [self._request(channel, purpose, details) for channel in channels]
+        await asyncio.gather(*(self._deliver(request) for request in requests))
+
+    async def drain(self) -> None:
+        """Wait for every background notification to end."""
+        await asyncio.gather(*self._tasks)
+
+    async def _deliver(self, request: SendNotification) -> None:
+        channel, purpose = request.channel, request.purpose
+        outcome: Event
+        try:
+            await workflow.execute_activity_method(
+                OrderActivities.send_notification,
+                request,
+                start_to_close_timeout=STEP_TIMEOUT,
+                retry_policy=NOTIFICATION_RETRY,
+            )
+            outcome = self._recorder.new(NotificationSent, channel=channel, purpose=purpose)
+        except ActivityError as failure:
+            reason = str(failure.cause or failure)
+            outcome = self._recorder.new(
+                NotificationFailed, channel=channel, purpose=purpose, reason=reason
+            )
+        await self._recorder.record(outcome)
+
+    def _request(
+        self, channel: Channel, purpose: Purpose, details: dict[str, str]
+    ) -> SendNotification:
+        # A per-order counter keeps two texts of the same purpose (two delays) apart.
+        self._sent += 1
+        recipient = self._customer.phone if channel == "sms" else self._customer.email
+        return SendNotification(
+            order_id=self._order_id,
+            idempotency_key=f"{workflow.info().workflow_id}/notify/{purpose}/{channel}/{self._sent}",
+            channel=channel,
+            purpose=purpose,
+            recipient=recipient,
+            customer_name=self._customer.name,
+            details=details,
+        )

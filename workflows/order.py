@@ -1,0 +1,308 @@
+"""OrderWorkflow: one order's whole life as a durable saga.
+
+``run`` is the business story. Staff drive the order with validated updates
+(an illegal move is refused before it touches history), external systems send
+domain events as signals (deduplicated by ``event_id``), and the ``state``
+query shows where the order is.
+"""
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+from workflows.compensation import CompensationStack
+from workflows.names import (
+    QUERY_STATE,
+    SIGNAL_DOMAIN_EVENT,
+    STATUS_AFTER_EVENT,
+    UPDATE_CANCEL,
+    UPDATE_MARK_DELIVERED,
+    UPDATE_MARK_READY,
+    UPDATE_PICK_UP,
+    UPDATE_START_COOKING,
+    WORKFLOW_TYPE,
+)
+from workflows.notifier import Notifier
+from workflows.recorder import EventRecorder
+from workflows.steps import OrderRefused, OrderSteps
+
+with workflow.unsafe.imports_passed_through():
+    from domain.commands import CancelOrder, MarkDelivered, MarkReady, PickUp, StartCooking
+    from domain.events import (
+        DomainEvent,
+        Event,
+        OrderCancelled,
+        OrderConfirmed,
+        OrderCookingStarted,
+        OrderDelayed,
+        OrderDelivered,
+        OrderOutForDelivery,
+        OrderPlaced,
+        OrderReady,
+        OrderRejected,
+    )
+    from domain.order import TERMINAL, Order, OrderStatus, can_transition, reached
+    from services.messages import OrderSnapshot
+    from workflows.contracts import OrderInput, OrderState
+
+S = OrderStatus
+
+
+class CancelRequested(Exception):
+    """A customer or admin asked to cancel before cooking started."""
+
+
+@workflow.defn(name=WORKFLOW_TYPE)
+class OrderWorkflow:
+    """Reserve stock, charge, ticket the kitchen, confirm, cook, deliver; undo on refusal."""
+
+    @workflow.init
+    def __init__(self, input: OrderInput) -> None:
+        placed = input.order
+        self._input = input
+        self._order = Order(
+            order_id=placed.order_id,
+            customer=placed.customer,
+            items=placed.items,
+            delivery_address=placed.delivery_address,
+        )
+        self._recorder = EventRecorder(placed.order_id, self._snapshot)
+        self._steps = OrderSteps(self._order, self._recorder)
+        self._notifier = Notifier(placed.order_id, placed.customer, self._recorder)
+        self._undo = CompensationStack()
+        self._cancel: CancelOrder | None = None
+        self._closing = False
+        self._seen_event_ids: set[str] = set()
+
+    @workflow.run
+    async def run(self, input: OrderInput) -> OrderState:
+        """The order's story, from placed to delivered or undone."""
+        await self._recorder.record(self._placed())
+        try:
+            await self._secure_stock_payment_and_kitchen()
+            await self._confirm()
+            await self._cook_and_deliver()
+        except OrderRefused as refusal:
+            await self._reject(refusal.reason)
+        except CancelRequested:
+            await self._cancel_order()
+        except asyncio.CancelledError:
+            await self._cancel_on_operator_request()
+        await self._notifier.drain()
+        # An update (e.g. mark_delivered) may still be recording its event: let it answer first.
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.state()
+
+    async def _secure_stock_payment_and_kitchen(self) -> None:
+        # Each undo is registered before its step: a step that fails half-way
+        # (a timeout after the provider acted) is still undone.
+        self._undo.register("notify_customer", self._tell_customer_it_is_off)
+        for step, undo in (
+            (self._steps.reserve_inventory, self._steps.release_inventory),
+            (self._steps.charge_payment, self._steps.refund_payment),
+            (self._steps.open_kitchen_ticket, self._steps.cancel_kitchen_ticket),
+        ):
+            self._undo.register(undo.__name__, undo)
+            self._stop_if_cancel_requested()
+            await step()
+        self._stop_if_cancel_requested()
+
+    async def _confirm(self) -> None:
+        self._order = self._order.transition_to(S.CONFIRMED)
+        confirmed = self._recorder.new(
+            OrderConfirmed, ticket_id=self._steps.ticket_id, total=self._order.total
+        )
+        await self._recorder.record(confirmed)
+        self._notifier.send("confirmation", ("sms", "email"), ticket=self._steps.ticket_id)
+
+    async def _cook_and_deliver(self) -> None:
+        slas = self._input.slas
+        await self._until(S.COOKING, "cooking", slas.cooking, cancellable=True)
+        await self._until(S.READY, "ready", slas.ready)
+        await self._until(S.DELIVERED, "delivery", slas.delivery)
+
+    async def _until(
+        self, target: OrderStatus, stage: str, sla: timedelta, cancellable: bool = False
+    ) -> None:
+        """Wait for staff to move the order to ``target``; past the SLA, tell the customer."""
+
+        def done() -> bool:
+            return reached(self._order.status, target) or (cancellable and self._cancel is not None)
+
+        deadline = workflow.now() + sla
+        try:
+            await workflow.wait_condition(done, timeout=sla)
+        except TimeoutError:
+            await self._recorder.record(
+                self._recorder.new(OrderDelayed, stage=stage, deadline=deadline)
+            )
+            self._notifier.send("delay", stage=stage)
+            await workflow.wait_condition(done)
+        if cancellable:
+            self._stop_if_cancel_requested()
+
+    async def _reject(self, reason: str) -> None:
+        await self._compensate()
+        self._order = self._order.transition_to(S.REJECTED)
+        await self._recorder.record(self._recorder.new(OrderRejected, reason=reason))
+
+    async def _cancel_order(self) -> None:
+        assert self._cancel is not None
+        await self._compensate()
+        self._order = self._order.transition_to(S.CANCELLED)
+        cancelled = self._recorder.new(
+            OrderCancelled, reason=self._cancel.reason, cancelled_by=self._cancel.requested_by
+        )
+        await self._recorder.record(cancelled)
+
+    async def _cancel_on_operator_request(self) -> None:
+        # Cancelling the workflow itself (UI, CLI) compensates like an admin cancel,
+        # but only while the business rules still allow a cancellation.
+        if self._closing or not can_transition(self._order.status, S.CANCELLED):
+            raise asyncio.CancelledError()
+        self._cancel = CancelOrder(
+            order_id=self._order.order_id,
+            reason="the workflow was cancelled by an operator",
+            requested_by="admin",
+        )
+        await self._cancel_order()
+
+    async def _compensate(self) -> None:
+        self._closing = True
+        await self._undo.unwind()
+
+    async def _tell_customer_it_is_off(self) -> None:
+        if self._cancel is not None:
+            await self._notifier.send_and_wait("cancellation", ("sms", "email"))
+        else:
+            await self._notifier.send_and_wait("rejection", ("sms", "email"))
+
+    def _stop_if_cancel_requested(self) -> None:
+        if self._cancel is not None:
+            raise CancelRequested()
+
+    def _placed(self) -> OrderPlaced:
+        order, customer = self._order, self._order.customer
+        return self._recorder.new(
+            OrderPlaced,
+            customer_id=customer.id,
+            customer_name=customer.name,
+            customer_phone=customer.phone,
+            customer_email=customer.email,
+            items=order.items,
+            total=order.total,
+            delivery_address=order.delivery_address,
+        )
+
+    # Staff commands: validated updates. Each returns the new state.
+
+    @workflow.update(name=UPDATE_START_COOKING)
+    async def start_cooking(self, command: StartCooking) -> OrderState:
+        """The kitchen starts cooking."""
+        return await self._advance(S.COOKING, self._recorder.new(OrderCookingStarted))
+
+    @start_cooking.validator
+    def _validate_start_cooking(self, command: StartCooking) -> None:
+        self._ensure_can_advance(S.COOKING)
+
+    @workflow.update(name=UPDATE_MARK_READY)
+    async def mark_ready(self, command: MarkReady) -> OrderState:
+        """The pizzas are ready."""
+        return await self._advance(S.READY, self._recorder.new(OrderReady))
+
+    @mark_ready.validator
+    def _validate_mark_ready(self, command: MarkReady) -> None:
+        self._ensure_can_advance(S.READY)
+
+    @workflow.update(name=UPDATE_PICK_UP)
+    async def pick_up(self, command: PickUp) -> OrderState:
+        """A driver takes the order."""
+        event = self._recorder.new(OrderOutForDelivery, driver_id=command.driver_id)
+        return await self._advance(S.OUT_FOR_DELIVERY, event)
+
+    @pick_up.validator
+    def _validate_pick_up(self, command: PickUp) -> None:
+        self._ensure_can_advance(S.OUT_FOR_DELIVERY)
+
+    @workflow.update(name=UPDATE_MARK_DELIVERED)
+    async def mark_delivered(self, command: MarkDelivered) -> OrderState:
+        """The customer has the pizzas."""
+        return await self._advance(S.DELIVERED, self._recorder.new(OrderDelivered))
+
+    @mark_delivered.validator
+    def _validate_mark_delivered(self, command: MarkDelivered) -> None:
+        self._ensure_can_advance(S.DELIVERED)
+
+    @workflow.update(name=UPDATE_CANCEL)
+    async def cancel(self, command: CancelOrder) -> OrderState:
+        """Cancel before cooking; answers once compensation has run."""
+        if self._cancel is None:
+            self._cancel = command
+        await workflow.wait_condition(lambda: self._order.status in TERMINAL)
+        return self.state()
+
+    @cancel.validator
+    def _validate_cancel(self, command: CancelOrder) -> None:
+        if self._cancel is not None:
+            return  # already being cancelled: the caller gets the same outcome
+        if self._closing or not can_transition(self._order.status, S.CANCELLED):
+            raise _refusal(f"an order that is {self._order.status} can no longer be cancelled")
+
+    # External systems: domain events as signals, applied once each.
+
+    @workflow.signal(name=SIGNAL_DOMAIN_EVENT)
+    async def on_domain_event(self, event: Event) -> None:
+        """Apply a kitchen or delivery event; repeats and impossible moves are ignored."""
+        event_id = str(event.event_id)
+        if event_id in self._seen_event_ids or event.order_id != self._order.order_id:
+            return
+        self._seen_event_ids.add(event_id)
+        target = STATUS_AFTER_EVENT.get(event.type)
+        try:
+            if target is None:
+                raise _refusal(f"{event.type} does not move an order")
+            await self._advance(OrderStatus(target), event)
+        except ApplicationError as refusal:
+            workflow.logger.warning("ignored %s %s: %s", event.type, event_id, refusal)
+
+    @workflow.query(name=QUERY_STATE)
+    def state(self) -> OrderState:
+        """Where the order is now."""
+        return OrderState(
+            **self._snapshot().model_dump(),
+            event_types=list(self._recorder.types),
+            cancel_requested=self._cancel is not None,
+            terminal=self._order.status in TERMINAL,
+        )
+
+    async def _advance(self, target: OrderStatus, event: DomainEvent) -> OrderState:
+        self._ensure_can_advance(target)
+        self._order = self._order.transition_to(target)
+        await self._recorder.record(event)  # type: ignore[arg-type]
+        if target is S.OUT_FOR_DELIVERY:
+            self._notifier.send("out_for_delivery")
+        return self.state()
+
+    def _ensure_can_advance(self, target: OrderStatus) -> None:
+        status = self._order.status
+        if self._closing or self._cancel is not None:
+            raise _refusal(f"the order is being cancelled; it cannot become {target}")
+        if not can_transition(status, target):
+            raise _refusal(f"an order that is {status} cannot become {target}")
+
+    def _snapshot(self) -> OrderSnapshot:
+        order = self._order
+        return OrderSnapshot(
+            order_id=order.order_id,
+            status=order.status,
+            customer_id=order.customer.id,
+            total=order.total,
+            items=order.items,
+            compensations=list(self._undo.records),
+        )
+
+
+def _refusal(message: str) -> ApplicationError:
+    return ApplicationError(message, type="IllegalTransition", non_retryable=True)

@@ -1,0 +1,149 @@
+"""The saga's forward steps and their undos, each one activity and its events.
+
+A forward step that the business refuses (out of stock, declined) or that
+outlasts its retry bound records the failure event and raises
+``OrderRefused``; the workflow then unwinds the compensation stack.
+"""
+
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+from workflows.policies import COMPENSATION_RETRY, STEP_RETRY, STEP_TIMEOUT
+
+with workflow.unsafe.imports_passed_through():
+    from activities.order import OrderActivities
+    from domain.events import (
+        InventoryLow,
+        InventoryReleased,
+        InventoryReservationFailed,
+        InventoryReserved,
+        PaymentFailed,
+        PaymentProcessed,
+        PaymentRefunded,
+    )
+    from domain.order import Order
+    from services.messages import (
+        CancelTicket,
+        ChargePayment,
+        OpenTicket,
+        RefundPayment,
+        ReleaseStock,
+        ReserveStock,
+    )
+    from workflows.recorder import EventRecorder
+
+
+class OrderRefused(Exception):
+    """A forward step failed for good; the order must be compensated and rejected."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def failure_reason(failure: ActivityError) -> str:
+    """The innermost human message of an activity failure."""
+    return str(failure.cause or failure)
+
+
+class OrderSteps:
+    """Reserve, charge and ticket an order, and undo each; keys derive from the workflow id."""
+
+    def __init__(self, order: Order, recorder: EventRecorder) -> None:
+        self._order = order
+        self._recorder = recorder
+        self.ticket_id = ""
+
+    def _key(self, step: str) -> dict[str, str]:
+        return {
+            "order_id": self._order.order_id,
+            "idempotency_key": f"{workflow.info().workflow_id}/{step}",
+        }
+
+    async def _forward(self, activity: Any, request: Any) -> Any:
+        return await workflow.execute_activity_method(
+            activity, request, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
+        )
+
+    async def _undo(self, activity: Any, request: Any) -> Any:
+        return await workflow.execute_activity_method(
+            activity, request, start_to_close_timeout=STEP_TIMEOUT, retry_policy=COMPENSATION_RETRY
+        )
+
+    async def reserve_inventory(self) -> None:
+        """Set aside the ingredients, or refuse the order."""
+        request = ReserveStock(**self._key("reserve-inventory"), items=self._order.items)
+        try:
+            reserved = await self._forward(OrderActivities.reserve_inventory, request)
+        except ActivityError as failure:
+            reason = failure_reason(failure)
+            await self._recorder.record(
+                self._recorder.new(InventoryReservationFailed, reason=reason)
+            )
+            raise OrderRefused(reason) from failure
+        new = self._recorder.new
+        await self._recorder.record(
+            new(InventoryReserved, ingredients=reserved.ingredients),
+            *(new(InventoryLow, **low.model_dump()) for low in reserved.low),
+        )
+
+    async def charge_payment(self) -> None:
+        """Charge the total, or refuse the order."""
+        request = ChargePayment(
+            **self._key("charge-payment"),
+            customer_id=self._order.customer.id,
+            amount=self._order.total,
+        )
+        try:
+            receipt = await self._forward(OrderActivities.charge_payment, request)
+        except ActivityError as failure:
+            reason = failure_reason(failure)
+            await self._recorder.record(self._recorder.new(PaymentFailed, reason=reason))
+            raise OrderRefused(reason) from failure
+        await self._recorder.record(
+            self._recorder.new(
+                PaymentProcessed, payment_id=receipt.payment_id, amount=receipt.amount
+            )
+        )
+
+    async def open_kitchen_ticket(self) -> None:
+        """Queue the order in the kitchen, or refuse it."""
+        request = OpenTicket(**self._key("open-kitchen-ticket"), items=self._order.items)
+        try:
+            ticket = await self._forward(OrderActivities.open_kitchen_ticket, request)
+        except ActivityError as failure:
+            raise OrderRefused(
+                f"the kitchen could not take the order: {failure_reason(failure)}"
+            ) from failure
+        self.ticket_id = ticket.ticket_id
+
+    async def cancel_kitchen_ticket(self) -> None:
+        """Undo: take the order off the kitchen queue."""
+        await self._undo(
+            OrderActivities.cancel_kitchen_ticket,
+            CancelTicket(**self._key("cancel-kitchen-ticket")),
+        )
+
+    async def refund_payment(self) -> None:
+        """Undo: pay back the charge, if there was one."""
+        refund = await self._undo(
+            OrderActivities.refund_payment, RefundPayment(**self._key("refund-payment"))
+        )
+        if refund.payment_id is not None:
+            await self._recorder.record(
+                self._recorder.new(
+                    PaymentRefunded, payment_id=refund.payment_id, amount=refund.amount
+                )
+            )
+
+    async def release_inventory(self) -> None:
+        """Undo: give the reserved ingredients back."""
+        released = await self._undo(
+            OrderActivities.release_inventory, ReleaseStock(**self._key("release-inventory"))
+        )
+        if released.ingredients:
+            await self._recorder.record(
+                self._recorder.new(InventoryReleased, ingredients=released.ingredients)
+            )
