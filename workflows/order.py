@@ -74,6 +74,7 @@ class OrderWorkflow:
         self._undo = CompensationStack()
         self._cancel: CancelOrder | None = None
         self._closing = False
+        self._compensated = False
         self._seen_event_ids: set[str] = set()
 
     @workflow.run
@@ -143,19 +144,24 @@ class OrderWorkflow:
         if cancellable:
             self._stop_if_cancel_requested()
 
+    # The decision is recorded first and the undo follows, as in choreography, where
+    # OrderRejected / OrderCancelled is what sets the compensating services going.
+
     async def _reject(self, reason: str) -> None:
-        await self._compensate()
+        self._closing = True
         self._order = self._order.transition_to(S.REJECTED)
         await self._recorder.record(self._recorder.new(OrderRejected, reason=reason))
+        await self._compensate()
 
     async def _cancel_order(self) -> None:
         assert self._cancel is not None
-        await self._compensate()
+        self._closing = True
         self._order = self._order.transition_to(S.CANCELLED)
         cancelled = self._recorder.new(
             OrderCancelled, reason=self._cancel.reason, cancelled_by=self._cancel.requested_by
         )
         await self._recorder.record(cancelled)
+        await self._compensate()
 
     async def _cancel_on_operator_request(self) -> None:
         # Cancelling the workflow itself (UI, CLI) compensates like an admin cancel,
@@ -170,8 +176,9 @@ class OrderWorkflow:
         await self._cancel_order()
 
     async def _compensate(self) -> None:
-        self._closing = True
         await self._undo.unwind()
+        self._compensated = True
+        await self._recorder.record()  # the read model learns the compensation outcomes
 
     async def _tell_customer_it_is_off(self) -> None:
         if self._cancel is not None:
@@ -240,7 +247,7 @@ class OrderWorkflow:
         """Cancel before cooking; answers once compensation has run."""
         if self._cancel is None:
             self._cancel = command
-        await workflow.wait_condition(lambda: self._order.status in TERMINAL)
+        await workflow.wait_condition(lambda: self._compensated)
         return self.state()
 
     @cancel.validator

@@ -45,12 +45,15 @@ class EventRecorder:
         )
 
     async def record(self, *events: Event) -> None:
-        """Stamp search attributes and append ``events`` to the log, in order."""
+        """Stamp search attributes and append ``events`` to the log, in order.
+
+        Without events it still writes the current snapshot to the read model.
+        """
         self._pending.extend(events)
         self.types.extend(event.type for event in events)
         self._stamp_search_attributes()
         async with self._lock:
-            if not self._pending:
+            if events and not self._pending:
                 return  # an earlier caller's append already carried these
             batch, self._pending = self._pending, []
             await workflow.execute_local_activity_method(

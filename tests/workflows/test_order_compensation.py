@@ -44,8 +44,8 @@ async def test_payment_declined_releases_inventory_and_rejects(saga: Saga) -> No
         "OrderPlaced",
         "InventoryReserved",
         "PaymentFailed",
-        "InventoryReleased",
         "OrderRejected",
+        "InventoryReleased",
     ]
     assert steps(result) == [
         ("refund_payment", "done"),
@@ -102,7 +102,7 @@ async def test_cancel_before_cooking_undoes_ticket_payment_and_stock_in_order_on
     assert [step for step, _ in steps(cancelled)] == FULL_UNDO
     assert all(outcome == "done" for _, outcome in steps(cancelled))
     events = business_events(cancelled)
-    assert events[-3:] == ["PaymentRefunded", "InventoryReleased", "OrderCancelled"]
+    assert events[-3:] == ["OrderCancelled", "PaymentRefunded", "InventoryReleased"]
     assert events.count("PaymentRefunded") == 1 and events.count("InventoryReleased") == 1
     ledger = await saga.services.payments.ledger(order_id)
     assert [entry.kind for entry in ledger] == ["charge", "refund"]
@@ -110,6 +110,8 @@ async def test_cancel_before_cooking_undoes_ticket_payment_and_stock_in_order_on
     assert await saga.services.inventory.levels() == stock_before
     assert order_id not in {t.order_id for t in await saga.services.kitchen.queue()}
     assert (await handle.result()).status is S.CANCELLED
+    view = await saga.services.orders.get(order_id)
+    assert view is not None and [r.step for r in view.compensations] == FULL_UNDO
 
 
 async def test_concurrent_cancels_share_one_compensation(saga: Saga) -> None:
