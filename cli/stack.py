@@ -25,9 +25,10 @@ TUNING_FLAGS = [
 
 @dataclass(frozen=True)
 class StackPlan:
-    """Ports and places for one local stack."""
+    """Ports and places for one local stack; the database defaults to a SQLite file in data_dir."""
 
     data_dir: Path
+    database_url: str | None = None
     host: str = "127.0.0.1"
     temporal_port: int = 7233
     ui_port: int = 8233
@@ -84,7 +85,9 @@ class StackPlan:
         env["TEMPORAL_ADDRESS"] = env["PIZZERIA_TEMPORAL_ADDRESS"] = self.temporal_address
         env["PIZZERIA_TEMPORAL_UI_URL"] = self.ui_url
         env["PIZZERIA_DATA_DIR"] = str(self.data_dir)
-        env.setdefault("PIZZERIA_DATABASE_URL", f"sqlite+aiosqlite:///{self.data_dir}/pizzeria.db")
+        env["PIZZERIA_DATABASE_URL"] = (
+            self.database_url or f"sqlite+aiosqlite:///{self.data_dir}/pizzeria.db"
+        )
         env["PIZZERIA_API_HOST"] = self.host
         env["PIZZERIA_API_PORT"] = str(self.api_port)
         env["PIZZERIA_PUBLIC_URL"] = self.api_url

@@ -36,6 +36,8 @@ def up(
     settings = Settings()
     plan = StackPlan(
         (data_dir or settings.data_dir).resolve(),
+        # A database the user configured wins over the one in the data directory.
+        database_url=settings.database_url if "database_url" in settings.model_fields_set else None,
         temporal_port=temporal_port,
         ui_port=ui_port,
         api_port=api_port or settings.api_port,
