@@ -1,0 +1,142 @@
+"""The saga's activities in ActivityEnvironment over a real database: refusals are final,
+outages are retryable, and a repeated call has one effect."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.order import OrderActivities
+from domain.events import OrderPlaced
+from domain.order import OrderItem, OrderStatus
+from services.container import Services
+from services.messages import (
+    ChargePayment,
+    Fault,
+    OpenTicket,
+    OrderSnapshot,
+    RecordEvents,
+    RefundPayment,
+    ReserveStock,
+    SendNotification,
+)
+
+ITEMS = [OrderItem(pizza="margherita", size="large", quantity=2)]
+
+
+@pytest.fixture
+def activities(services: Services) -> OrderActivities:
+    return OrderActivities(services)
+
+
+@pytest.fixture
+def env() -> ActivityEnvironment:
+    return ActivityEnvironment()
+
+
+async def test_a_declined_payment_is_a_non_retryable_error_named_after_the_refusal(
+    env: ActivityEnvironment, activities: OrderActivities, services: Services
+) -> None:
+    await services.faults.set("payments", Fault(mode="decline"))
+    request = ChargePayment(
+        order_id="o-1", idempotency_key="k-1", customer_id="c", amount=Decimal("27.00")
+    )
+    with pytest.raises(ApplicationError) as error:
+        await env.run(activities.charge_payment, request)
+    assert error.value.type == "PaymentDeclined"
+    assert error.value.non_retryable
+
+
+async def test_out_of_stock_is_a_non_retryable_error(
+    env: ActivityEnvironment, activities: OrderActivities
+) -> None:
+    huge = [OrderItem(pizza="margherita", size="large", quantity=20)] * 20
+    await env.run(
+        activities.reserve_inventory,
+        ReserveStock(order_id="o-0", idempotency_key="k-0", items=huge),
+    )
+    with pytest.raises(ApplicationError) as error:
+        await env.run(
+            activities.reserve_inventory,
+            ReserveStock(order_id="o-1", idempotency_key="k-1", items=huge),
+        )
+    assert error.value.type == "OutOfStock" and error.value.non_retryable
+
+
+async def test_a_provider_outage_stays_retryable(
+    env: ActivityEnvironment, activities: OrderActivities, services: Services
+) -> None:
+    await services.faults.set("kitchen", Fault(mode="down", remaining=1))
+    request = OpenTicket(order_id="o-1", idempotency_key="k-1", items=ITEMS)
+    with pytest.raises(ApplicationError) as error:
+        await env.run(activities.open_kitchen_ticket, request)
+    assert error.value.type == "ProviderUnavailable" and not error.value.non_retryable
+    ticket = await env.run(activities.open_kitchen_ticket, request)
+    assert ticket.status == "queued"
+
+
+async def test_repeating_a_charge_with_its_key_charges_once(
+    env: ActivityEnvironment, activities: OrderActivities, services: Services
+) -> None:
+    request = ChargePayment(
+        order_id="o-1", idempotency_key="k-1", customer_id="c", amount=Decimal("27.00")
+    )
+    first = await env.run(activities.charge_payment, request)
+    again = await env.run(activities.charge_payment, request)
+    assert first == again
+    assert [entry.kind for entry in await services.payments.ledger("o-1")] == ["charge"]
+    refund = RefundPayment(order_id="o-1", idempotency_key="k-2")
+    assert (await env.run(activities.refund_payment, refund)).amount == Decimal("27.00")
+    assert (await env.run(activities.refund_payment, refund)).amount == Decimal("27.00")
+    assert await services.payments.balance("o-1") == Decimal("0")
+
+
+async def test_repeating_a_text_with_its_key_sends_one_sms(
+    env: ActivityEnvironment, activities: OrderActivities, services: Services
+) -> None:
+    request = SendNotification(
+        order_id="o-1",
+        idempotency_key="k-1",
+        channel="sms",
+        purpose="confirmation",
+        recipient="+39 055 1234",
+        customer_name="Ada",
+    )
+    first = await env.run(activities.send_notification, request)
+    again = await env.run(activities.send_notification, request)
+    assert first == again
+    assert len(await services.notifications.sent("o-1")) == 1
+
+
+async def test_recording_events_twice_appends_them_once_and_counts_them_once(
+    env: ActivityEnvironment, activities: OrderActivities, services: Services
+) -> None:
+    placed = OrderPlaced(
+        event_id=uuid4(),
+        order_id="o-1",
+        occurred_at=datetime.now(UTC),
+        customer_id="c",
+        customer_name="Ada",
+        customer_phone="+39 055 1234",
+        customer_email="ada@example.com",
+        items=ITEMS,
+        total=Decimal("27.00"),
+        delivery_address="Via Roma 1",
+    )
+    snapshot = OrderSnapshot(
+        order_id="o-1",
+        status=OrderStatus.PLACED,
+        customer_id="c",
+        total=Decimal("27.00"),
+        items=ITEMS,
+    )
+    request = RecordEvents(snapshot=snapshot, events=[placed])
+    await env.run(activities.record_events, request)
+    await env.run(activities.record_events, request)
+
+    view = await services.orders.get("o-1")
+    assert view is not None and [entry.type for entry in view.timeline] == ["OrderPlaced"]
+    assert (await services.analytics.metrics()).placed == 1
