@@ -1,11 +1,14 @@
 """Dependencies routers declare with ``Annotated`` aliases: runtime pieces and role checks.
 
+All are ``async def``: FastAPI would run plain functions in a thread pool, a
+hop per dependency per request for work that never blocks.
+
 A role check runs before the body is used and before anything reaches the
 order gateway, so a request with a missing, unknown or wrong token changes
 nothing.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Literal
 
 from fastapi import Depends, HTTPException, Request, status
@@ -24,23 +27,23 @@ bearer = HTTPBearer(
 )
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     """The runtime the lifespan opened."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_settings(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Settings:
+async def get_settings(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Settings:
     """The settings the app was created with."""
     return runtime.settings
 
 
-def get_gateway(runtime: Annotated[Runtime, Depends(get_runtime)]) -> OrderGateway:
+async def get_gateway(runtime: Annotated[Runtime, Depends(get_runtime)]) -> OrderGateway:
     """The port that drives orders."""
     return runtime.gateway
 
 
-def get_services(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Services:
+async def get_services(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Services:
     """The services (read model, fault injection)."""
     return runtime.services
 
@@ -51,7 +54,7 @@ GatewayDep = Annotated[OrderGateway, Depends(get_gateway)]
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def caller_role(
+async def caller_role(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Role:
@@ -64,10 +67,10 @@ def caller_role(
     return role
 
 
-def require(*allowed: Role) -> Callable[[Role], Role]:
+def require(*allowed: Role) -> Callable[[Role], Coroutine[None, None, Role]]:
     """A dependency that lets only ``allowed`` roles through (403 for the others)."""
 
-    def check(role: Annotated[Role, Depends(caller_role)]) -> Role:
+    async def check(role: Annotated[Role, Depends(caller_role)]) -> Role:
         if role not in allowed:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
