@@ -1,0 +1,105 @@
+"""Record the histories the replay suite checks: ``python -m tests.replay.record``.
+
+Runs the saga on a fresh dev server with the real worker and writes one JSON
+history per scenario to tests/replay/histories/. Re-record only on purpose:
+a change that breaks replay of these files would break running orders too.
+"""
+
+import asyncio
+import tempfile
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from domain.commands import CancelOrder
+from domain.order import OrderStatus
+from infra.binaries import binary
+from infra.database import make_engine, make_session_factory
+from infra.settings import Settings
+from infra.temporal import DATA_CONVERTER
+from services.container import Services, build_services, prepare_database
+from services.messages import Fault
+from tests.support import drive_to_delivered, place_order, status_is, wait_for_state
+from worker import build_worker
+from workflows.contracts import OrderInput
+from workflows.names import UPDATE_CANCEL, search_attribute_flags, workflow_id
+from workflows.order import OrderWorkflow
+
+HISTORIES = Path(__file__).parent / "histories"
+Handle = WorkflowHandle[Any, Any]
+
+
+async def delivered(handle: Handle, services: Services, order_id: str) -> None:
+    await wait_for_state(handle, status_is(OrderStatus.CONFIRMED))
+    await drive_to_delivered(handle, order_id)
+
+
+async def cancelled(handle: Handle, services: Services, order_id: str) -> None:
+    await wait_for_state(handle, status_is(OrderStatus.CONFIRMED))
+    await handle.execute_update(UPDATE_CANCEL, CancelOrder(order_id=order_id))
+
+
+async def payment_declined(handle: Handle, services: Services, order_id: str) -> None:
+    await handle.result()
+
+
+SCENARIOS: dict[str, Callable[[Handle, Services, str], Awaitable[None]]] = {
+    "delivered": delivered,
+    "cancelled": cancelled,
+    "payment_declined": payment_declined,
+}
+
+
+async def record() -> None:
+    """Run every scenario and write its history."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(binary("temporal")),
+        data_converter=DATA_CONVERTER,
+        ip="127.0.0.1",
+        dev_server_extra_args=search_attribute_flags(),
+    )
+    with tempfile.TemporaryDirectory() as data:
+        settings = Settings(
+            _env_file=None, env="test", database_url=f"sqlite+aiosqlite:///{data}/r.db"
+        )
+        engine = make_engine(settings.database_url)
+        services = build_services(settings, make_session_factory(engine))
+        await prepare_database(engine, services)
+        try:
+            async with build_worker(env.client, services, task_queue="replay-recording"):
+                for name, drive in SCENARIOS.items():
+                    await _record_one(env, services, name, drive)
+        finally:
+            await engine.dispose()
+            await env.shutdown()
+
+
+async def _record_one(
+    env: WorkflowEnvironment,
+    services: Services,
+    name: str,
+    drive: Callable[[Handle, Services, str], Awaitable[None]],
+) -> None:
+    await services.faults.clear("payments")
+    if name == "payment_declined":
+        await services.faults.set("payments", Fault(mode="decline"))
+    order_id = f"replay-{name}-{uuid.uuid4().hex[:6]}"
+    handle = await env.client.start_workflow(
+        OrderWorkflow.run,
+        OrderInput(order=place_order(order_id)),
+        id=workflow_id(order_id),
+        task_queue="replay-recording",
+    )
+    await drive(handle, services, order_id)
+    await handle.result()
+    history = await handle.fetch_history()
+    (HISTORIES / f"{name}.json").write_text(history.to_json())
+    print(f"{name}: {len(history.events)} events")
+
+
+if __name__ == "__main__":
+    asyncio.run(record())
