@@ -1,0 +1,138 @@
+"""The load generator: one coroutine per order in flight, one shared HTTP client.
+
+An order through the API is placed, polled until it settles, then walked by the
+kitchen and the driver as soon as each step is allowed; the baseline order is
+started with the Temporal client and walked the same way with the same polling
+schedule, so the two differ only in what runs behind them.
+"""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+from temporalio.client import Client
+
+from benchmarks.baseline import (
+    BASELINE_TASK_QUEUE,
+    BASELINE_WORKFLOW,
+    UPDATES,
+    BaselineState,
+    Step,
+)
+from workflows.names import workflow_id
+
+ORDER_TIMEOUT_SECONDS = 120.0
+FIRST_POLL_SECONDS = 0.02
+LONGEST_POLL_SECONDS = 0.1
+SETTLED = frozenset({"CONFIRMED", "REJECTED", "CANCELLED"})
+CUSTOMER = {"Authorization": "Bearer dev-customer-token"}
+KITCHEN = {"Authorization": "Bearer dev-kitchen-token"}
+DRIVER = {"Authorization": "Bearer dev-driver-token"}
+ADMIN = {"Authorization": "Bearer dev-admin-token"}
+STAFF_STEPS = (
+    ("/kitchen/orders/{}/start", KITCHEN),
+    ("/kitchen/orders/{}/ready", KITCHEN),
+    ("/delivery/orders/{}/pickup", DRIVER),
+    ("/delivery/orders/{}/delivered", DRIVER),
+)
+ORDER_BODY = {
+    "customer": {"id": "bench", "name": "Luigi", "phone": "+39 055 123 4567", "email": "l@ex.it"},
+    "items": [{"pizza": "margherita", "size": "medium", "quantity": 1}],
+    "delivery_address": "Via Roma 1, Firenze",
+}
+
+
+class OrderStuck(Exception):
+    """An order did not settle within ORDER_TIMEOUT_SECONDS."""
+
+
+@dataclass(frozen=True)
+class OrderTiming:
+    """One order as the load generator saw it."""
+
+    workflow_id: str
+    status: str
+    place_seconds: float
+    end_to_end_seconds: float
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where orders go: the API's base URL, a shared HTTP client and a Temporal client."""
+
+    http: httpx.AsyncClient
+    temporal: Client
+    run_id: str
+
+
+OrderDriver = Callable[[Target, int], Awaitable[OrderTiming]]
+
+
+async def poll_until(read_status: Callable[[], Awaitable[str]], wanted: frozenset[str]) -> str:
+    """Read the status on a short, growing interval until it is in ``wanted``; bounded."""
+    deadline = time.monotonic() + ORDER_TIMEOUT_SECONDS
+    pause = FIRST_POLL_SECONDS
+    while (status := await read_status()) not in wanted:
+        if time.monotonic() > deadline:
+            raise OrderStuck(f"still {status} after {ORDER_TIMEOUT_SECONDS:g}s")
+        await asyncio.sleep(pause)
+        pause = min(pause * 1.5, LONGEST_POLL_SECONDS)
+    return status
+
+
+async def api_order(target: Target, index: int) -> OrderTiming:
+    """POST /orders, wait until settled, then start, ready, pickup and delivered via the API."""
+    http, started = target.http, time.perf_counter()
+    key = {"Idempotency-Key": f"bench-{target.run_id}-{index}"}
+    placed = await http.post("/orders", json=ORDER_BODY, headers=CUSTOMER | key)
+    place_seconds = time.perf_counter() - started
+    placed.raise_for_status()
+    order_id = str(placed.json()["order_id"])
+
+    async def read_status() -> str:
+        answer = await http.get(f"/orders/{order_id}", headers=CUSTOMER)
+        answer.raise_for_status()
+        return str(answer.json()["status"])
+
+    status = await poll_until(read_status, SETTLED)
+    if status == "CONFIRMED":
+        for path, token in STAFF_STEPS:
+            (await http.post(path.format(order_id), headers=token)).raise_for_status()
+        status = "DELIVERED"
+    elapsed = time.perf_counter() - started
+    return OrderTiming(workflow_id(order_id), status, place_seconds, elapsed)
+
+
+async def saga_order_until_closed(target: Target, index: int) -> OrderTiming:
+    """Like ``api_order``, but a refused order ends only when its compensation has run."""
+    timing = await api_order(target, index)
+    if timing.status == "DELIVERED":
+        return timing
+    started = time.perf_counter() - timing.end_to_end_seconds
+    handle = target.temporal.get_workflow_handle(timing.workflow_id)
+    await asyncio.wait_for(handle.result(), ORDER_TIMEOUT_SECONDS)
+    elapsed = time.perf_counter() - started
+    return OrderTiming(timing.workflow_id, timing.status, timing.place_seconds, elapsed)
+
+
+async def baseline_order(target: Target, index: int) -> OrderTiming:
+    """Start the bare workflow, poll its query until confirmed, then send the four updates."""
+    started, order_id = time.perf_counter(), f"bench-{target.run_id}-{index}"
+    handle = await target.temporal.start_workflow(
+        BASELINE_WORKFLOW, order_id, id=order_id, task_queue=BASELINE_TASK_QUEUE
+    )
+    place_seconds = time.perf_counter() - started
+
+    async def read_status() -> str:
+        state: BaselineState = await handle.query("state", result_type=BaselineState)
+        return state.status
+
+    await poll_until(read_status, frozenset({"CONFIRMED"}))
+    status = ""
+    for name in UPDATES:
+        step = Step(order_id=order_id, name=name)
+        status = (await handle.execute_update("advance", step, result_type=BaselineState)).status
+    elapsed = time.perf_counter() - started
+    return OrderTiming(order_id, status, place_seconds, elapsed)

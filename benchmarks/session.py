@@ -1,0 +1,101 @@
+"""Bring the benchmark's stack up, hand out a ``Session``, and take everything down again."""
+
+import contextlib
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+from rich.progress import Progress
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
+
+from benchmarks.baseline import BASELINE_TASK_QUEUE
+from benchmarks.runner import Session, WorkerScaler
+from benchmarks.stack import STARTUP_SECONDS, BenchStack, never
+from cli.processes import Child
+from cli.readiness import Check, temporal_ready, wait_until
+from infra.database import create_tables, make_engine, make_session_factory
+from infra.settings import Settings
+from services.container import build_services
+from services.stock import menu_ingredients
+from workflows.names import TASK_QUEUE
+
+# Enough portions that no run ever sells out (an out-of-stock order would be a refusal).
+PORTIONS = 10_000_000
+
+
+def polling(client: Client, child: Child, task_queue: str) -> Check:
+    """The process ``child`` (identity ``<pid>@host``) polls ``task_queue`` for workflow tasks."""
+    request = DescribeTaskQueueRequest(
+        namespace=client.namespace,
+        task_queue=TaskQueue(name=task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    )
+
+    async def check() -> bool:
+        answer = await client.workflow_service.describe_task_queue(request)
+        return any(p.identity.startswith(f"{child.pid}@") for p in answer.pollers)
+
+    return check
+
+
+async def seed_database(settings: Settings) -> None:
+    """Create the tables and stock the shelf generously before any service starts."""
+    engine = make_engine(settings.database_url)
+    try:
+        await create_tables(engine)
+        services = build_services(settings, make_session_factory(engine))
+        await services.inventory.seed(dict.fromkeys(menu_ingredients(), PORTIONS))
+    finally:
+        await engine.dispose()
+
+
+async def start_temporal(stack: BenchStack) -> Client:
+    """The dev server, and a client once it serves."""
+    server = stack.start("server", stack.temporal_argv())
+    settings = Settings().model_copy(update={"temporal_address": stack.temporal_address})
+    clients: list[Client] = []
+    await wait_until(server, temporal_ready(settings, clients), STARTUP_SECONDS, never)
+    return clients[0]
+
+
+def worker_scaler(stack: BenchStack, client: Client) -> WorkerScaler:
+    """Start or stop saga worker processes until exactly the wanted number poll."""
+
+    async def scale(workers: int) -> None:
+        stack.stop_role("worker", keep=workers)
+        while len(stack.children.get("worker", [])) < workers:
+            child = stack.start_order_worker()
+            await wait_until(child, polling(client, child, TASK_QUEUE), STARTUP_SECONDS, never)
+
+    return scale
+
+
+@contextlib.asynccontextmanager
+async def open_session(
+    progress: Progress, database_url: str | None, http_connections: int
+) -> AsyncIterator[tuple[Session, WorkerScaler]]:
+    """A running stack (server, one saga worker, the baseline worker, the API) and clients."""
+    with tempfile.TemporaryDirectory(prefix="pizzeria-bench-") as work_dir:
+        url = database_url or f"sqlite+aiosqlite:///{work_dir}/pizzeria.db"
+        env = dict(os.environ) | {"PIZZERIA_DATABASE_URL": url, "PIZZERIA_MODE": "orchestration"}
+        with BenchStack(Path(work_dir), env) as stack:
+            client = await start_temporal(stack)
+            await seed_database(Settings(database_url=url))
+            scale = worker_scaler(stack, client)
+            await scale(1)
+            baseline = stack.start("baseline worker", stack.baseline_worker_argv())
+            check = polling(client, baseline, BASELINE_TASK_QUEUE)
+            await wait_until(baseline, check, STARTUP_SECONDS, never)
+            await stack.start_api()
+            limits = httpx.Limits(max_connections=http_connections)
+            async with httpx.AsyncClient(
+                base_url=stack.api_url, timeout=60.0, limits=limits
+            ) as http:
+                session = Session(stack, http, client, progress, uuid.uuid4().hex[:8])
+                yield session, scale

@@ -1,0 +1,70 @@
+"""``pizzeria bench``: start a private stack, run the scenarios, print and save the results."""
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from benchmarks import report
+from benchmarks.results import ScenarioResult
+from benchmarks.runner import run_plans
+from benchmarks.scenarios import SCENARIOS, BenchOptions, plan_runs
+from benchmarks.session import open_session
+from cli.processes import StartupFailed
+
+console = Console()
+DEFAULT_SCENARIOS = "saga,baseline,scaling,compensation"
+
+
+def bench(
+    orders: Annotated[int, typer.Option(min=1, max=100_000, help="Orders per run")] = 200,
+    concurrency: Annotated[int, typer.Option(min=1, max=1000, help="Orders in flight")] = 50,
+    workers: Annotated[int, typer.Option(min=1, max=8, help="Saga worker processes")] = 1,
+    scenarios: Annotated[
+        str, typer.Option(help=f"Comma-separated subset of: {', '.join(SCENARIOS)}")
+    ] = DEFAULT_SCENARIOS,
+    database: Annotated[str, typer.Option(help="sqlite (a temporary file)")] = "sqlite",
+    output: Annotated[
+        Path | None, typer.Option(help="JSON file [default: bench/results/<date>-<machine>.json]")
+    ] = None,
+) -> None:
+    """Measure the saga through the API against a bare Temporal workflow, on a private stack."""
+    chosen = tuple(name.strip() for name in scenarios.split(",") if name.strip())
+    unknown = [name for name in chosen if name not in SCENARIOS]
+    if unknown or not chosen:
+        console.print(
+            f"[bold red]pizzeria bench:[/] unknown scenario(s) {unknown or chosen}; "
+            f"choose from {', '.join(SCENARIOS)}"
+        )
+        raise typer.Exit(2)
+    options = BenchOptions(orders, concurrency, workers, chosen)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        results = asyncio.run(_run(options))
+    except StartupFailed as failure:
+        console.print(f"[bold red]pizzeria bench:[/] {failure}")
+        raise typer.Exit(1) from None
+    console.print(report.latency_table(results))
+    console.print(report.cost_table(results))
+    path = output or report.default_output(now)
+    settings = {
+        "orders": orders,
+        "concurrency": concurrency,
+        "workers": workers,
+        "scenarios": list(chosen),
+        "database": database,
+    }
+    report.write(path, report.document(results, settings, now))
+    console.print(f"results written to {path}")
+
+
+async def _run(options: BenchOptions) -> list[ScenarioResult]:
+    plans = plan_runs(options)
+    connections = max(plan.concurrency for plan in plans) + 10
+    with Progress(console=console, transient=False) as progress:
+        async with open_session(progress, None, connections) as (session, scale):
+            return await run_plans(session, plans, scale)
