@@ -2,7 +2,7 @@
 
 import typer
 
-from cli import demo, serve, up
+from cli import bench, demo, serve, up
 
 app = typer.Typer(
     name="pizzeria",
@@ -15,3 +15,4 @@ app.command("up")(up.up)
 app.command("worker")(serve.worker)
 app.command("api")(serve.api)
 app.command("demo")(demo.demo)
+app.command("bench")(bench.bench)
