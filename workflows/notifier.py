@@ -12,13 +12,13 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 from workflows.policies import NOTIFICATION_RETRY, STEP_TIMEOUT
+from workflows.recorder import EventRecorder
 
 with workflow.unsafe.imports_passed_through():
     from activities.order import OrderActivities
     from domain.events import Channel, Event, NotificationFailed, NotificationSent, Purpose
     from domain.order import Customer
     from services.messages import SendNotification
-    from workflows.recorder import EventRecorder
 
 
 class Notifier:

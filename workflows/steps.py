@@ -11,6 +11,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 from workflows.policies import COMPENSATION_RETRY, STEP_RETRY, STEP_TIMEOUT
+from workflows.recorder import EventRecorder
 
 with workflow.unsafe.imports_passed_through():
     from activities.order import OrderActivities
@@ -32,7 +33,6 @@ with workflow.unsafe.imports_passed_through():
         ReleaseStock,
         ReserveStock,
     )
-    from workflows.recorder import EventRecorder
 
 
 class OrderRefused(Exception):
