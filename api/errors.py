@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.gateway import OrderRefused
+from api.gateway import OrderRefused, OrderUnavailable
 from domain.errors import OrderNotFound
 
 UNREACHABLE = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED}
@@ -53,6 +53,11 @@ async def order_refused(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": error.reason}, status.HTTP_409_CONFLICT)
 
 
+async def order_unavailable(_: Request, error: Exception) -> JSONResponse:
+    """503 while the order cannot answer (no worker, Temporal restarting)."""
+    return JSONResponse({"detail": str(error)}, status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
 async def temporal_failed(_: Request, error: Exception) -> JSONResponse:
     """503 when Temporal cannot be reached; anything else it says is a 502."""
     assert isinstance(error, RPCError)
@@ -68,4 +73,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(OrderNotFound, order_not_found)
     app.add_exception_handler(OrderRefused, order_refused)
+    app.add_exception_handler(OrderUnavailable, order_unavailable)
     app.add_exception_handler(RPCError, temporal_failed)

@@ -23,15 +23,27 @@ class OrderRefused(Exception):
         self.reason = reason
 
 
+class OrderConflict(Exception):
+    """The order id is taken by a different order (an Idempotency-Key reused for another body)."""
+
+
+class OrderUnavailable(Exception):
+    """The order's live state cannot be reached right now (e.g. no worker answered in time)."""
+
+
 class OrderGateway(Protocol):
     """Starts orders, reads their live state and delivers commands and events to them.
 
     Unknown orders raise ``domain.errors.OrderNotFound``; refused commands
-    raise ``OrderRefused`` with a reason a person can act on.
+    raise ``OrderRefused`` with a reason a person can act on; ``OrderUnavailable``
+    when the order cannot answer in time.
     """
 
     async def place(self, order: PlaceOrder) -> None:
-        """Start the order's processing unless it already exists; never waits for it to finish."""
+        """Start the order unless this very order exists already; never waits for it to finish.
+
+        ``OrderConflict`` when the id belongs to an order with different contents.
+        """
 
     async def state(self, order_id: str) -> OrderState | None:
         """The order's live state, or None when no such order exists."""

@@ -1,9 +1,16 @@
 """``OrderGateway`` over Temporal: one ``OrderWorkflow`` per order, moved by updates and signals."""
 
+import hashlib
 from datetime import timedelta
 from typing import Any, NoReturn
 
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -13,7 +20,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.gateway import OrderRefused, StaffCommand
+from api.gateway import OrderConflict, OrderRefused, OrderUnavailable, StaffCommand
 from domain.commands import CancelOrder, MarkDelivered, MarkReady, PickUp, PlaceOrder, StartCooking
 from domain.errors import IllegalTransition, OrderNotFound
 from domain.events import Event
@@ -27,7 +34,9 @@ UPDATE_FOR: dict[type[StaffCommand], str] = {
     PickUp: names.UPDATE_PICK_UP,
     MarkDelivered: names.UPDATE_MARK_DELIVERED,
 }
-QUERY_TIMEOUT = timedelta(seconds=10)
+QUERY_TIMEOUT = timedelta(seconds=5)
+UPDATE_TIMEOUT = timedelta(seconds=30)
+FINGERPRINT = "request_fingerprint"
 
 
 class TemporalOrderGateway:
@@ -38,20 +47,23 @@ class TemporalOrderGateway:
         self._slas = slas
 
     async def place(self, order: PlaceOrder) -> None:
-        """Start the saga; an order id that exists (running or closed) keeps its one workflow."""
+        """Start the saga; an id already taken (running or closed) keeps its one workflow."""
+        fingerprint = fingerprint_of(order)
         try:
             await self._client.start_workflow(
                 names.WORKFLOW_TYPE,
                 OrderInput(order=order, slas=self._slas),
                 id=names.workflow_id(order.order_id),
                 task_queue=names.TASK_QUEUE,
-                # Concurrent repeats join the running workflow; a closed one is never rerun.
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                # A second start for the id, running or closed, fails instead of starting
+                # anything; the repeat is then checked against what the first one placed.
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 search_attributes=_initial_search_attributes(order),
+                memo={FINGERPRINT: fingerprint},
             )
         except WorkflowAlreadyStartedError:
-            return
+            await self._ensure_same_order(order.order_id, fingerprint)
 
     async def state(self, order_id: str) -> OrderState | None:
         """The ``state`` query's answer, or None when there is no such workflow."""
@@ -62,7 +74,9 @@ class TemporalOrderGateway:
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
                 return None
-            raise
+            raise OrderUnavailable(f"order '{order_id}' did not answer: {error.message}") from error
+        except WorkflowQueryFailedError as error:
+            raise OrderUnavailable(f"order '{order_id}' could not be read: {error}") from error
         return state
 
     async def advance(self, command: StaffCommand) -> OrderState:
@@ -83,10 +97,15 @@ class TemporalOrderGateway:
     async def _update(self, update: str, command: StaffCommand | CancelOrder) -> OrderState:
         try:
             state: OrderState = await self._handle(command.order_id).execute_update(
-                update, command, result_type=OrderState
+                update, command, result_type=OrderState, rpc_timeout=UPDATE_TIMEOUT
             )
         except WorkflowUpdateFailedError as failed:
             raise _refusal(failed) from failed
+        except WorkflowUpdateRPCTimeoutOrCancelledError as silent:
+            raise OrderUnavailable(
+                f"order '{command.order_id}' did not answer within {UPDATE_TIMEOUT.seconds}s "
+                f"(are workers running?); it may still apply: check GET /orders/{command.order_id}"
+            ) from silent
         except RPCError as error:
             await self._raise_for(command.order_id, error)
         return state
@@ -104,8 +123,19 @@ class TemporalOrderGateway:
         status = description.typed_search_attributes.get(names.SA_ORDER_STATUS) or "closed"
         raise OrderRefused(f"order '{order_id}' is {status} and takes no more changes") from error
 
+    async def _ensure_same_order(self, order_id: str, fingerprint: str) -> None:
+        description = await self._handle(order_id).describe()
+        first = await description.memo_value(FINGERPRINT, None, type_hint=str)
+        if first is not None and first != fingerprint:
+            raise OrderConflict(f"order '{order_id}' was placed with different contents")
+
     def _handle(self, order_id: str) -> WorkflowHandle[Any, Any]:
         return self._client.get_workflow_handle(names.workflow_id(order_id))
+
+
+def fingerprint_of(order: PlaceOrder) -> str:
+    """A digest of everything the order says, to tell a true repeat from a reused key."""
+    return hashlib.sha256(order.model_dump_json().encode()).hexdigest()
 
 
 def _refusal(failed: WorkflowUpdateFailedError) -> OrderRefused:

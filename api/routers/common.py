@@ -1,10 +1,11 @@
 """Pieces the order routers share: the order id path parameter and the view after a change."""
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import Path
 
-from api.gateway import StaffCommand
+from api.gateway import OrderUnavailable, StaffCommand
 from api.runtime import Runtime
 from api.schemas import OrderResponse
 from api.views import order_response
@@ -31,6 +32,25 @@ TRANSITION_ERRORS: dict[int | str, dict[str, Any]] = {
     **ORDER_ERRORS,
     409: {"description": "The order cannot make this move now; `detail` says why"},
 }
+
+
+async def read_order(runtime: Runtime, order_id: str) -> OrderResponse:
+    """Live state and stored timeline; the read model alone while the live state is out of reach."""
+    live, stored = await asyncio.gather(
+        runtime.gateway.state(order_id),
+        runtime.services.orders.get(order_id),
+        return_exceptions=True,
+    )
+    if isinstance(stored, BaseException):
+        raise stored
+    if isinstance(live, OrderUnavailable) and stored is not None:
+        live = None
+    if isinstance(live, BaseException):
+        raise live
+    view = order_response(runtime.settings, live, stored)
+    if view is None:
+        raise OrderNotFound(f"no order with id '{order_id}'")
+    return view
 
 
 async def after_change(runtime: Runtime, state: OrderState) -> OrderResponse:

@@ -1,17 +1,16 @@
 """Customers place and cancel orders; anyone with a token reads one; staff list them."""
 
-import asyncio
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 
 from api.deps import AnyRole, CustomerOrAdminRole, CustomerRole, RuntimeDep, StaffRole
-from api.routers.common import ORDER_ERRORS, TRANSITION_ERRORS, OrderId, after_change
+from api.gateway import OrderConflict
+from api.routers.common import ORDER_ERRORS, TRANSITION_ERRORS, OrderId, after_change, read_order
 from api.schemas import CancelRequest, OrderList, OrderResponse, PlaceOrderRequest
-from api.views import order_response, placed, summary
+from api.views import placed, summary
 from domain.commands import CancelOrder, PlaceOrder
-from domain.errors import OrderNotFound
 from domain.order import OrderStatus
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -56,7 +55,14 @@ async def place_order(
         items=body.items,
         delivery_address=body.delivery_address,
     )
-    await runtime.gateway.place(order)
+    try:
+        await runtime.gateway.place(order)
+    except OrderConflict:
+        detail = (
+            f"Idempotency-Key '{idempotency_key}' was already used for a different order; "
+            "send a new key to place a new order"
+        )
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail) from None
     view = placed(runtime.settings, order)
     response.headers["Location"] = view.links.self
     return view
@@ -77,13 +83,7 @@ async def list_orders(
 @router.get("/{order_id}", responses=ORDER_ERRORS)
 async def get_order(order_id: OrderId, _: AnyRole, runtime: RuntimeDep) -> OrderResponse:
     """Read an order: live status from its workflow, timeline from the read model."""
-    live, stored = await asyncio.gather(
-        runtime.gateway.state(order_id), runtime.services.orders.get(order_id)
-    )
-    view = order_response(runtime.settings, live, stored)
-    if view is None:
-        raise OrderNotFound(f"no order with id '{order_id}'")
-    return view
+    return await read_order(runtime, order_id)
 
 
 @router.post("/{order_id}/cancel", responses=TRANSITION_ERRORS)

@@ -76,3 +76,16 @@ async def test_without_a_key_every_request_is_a_new_order(desk) -> None:
     assert first["order_id"] != second["order_id"]
     assert await desk.exists(first["order_id"])
     assert await desk.exists(second["order_id"])
+
+
+async def test_reusing_a_key_for_a_different_order_is_422_and_keeps_the_first(desk) -> None:
+    customer_id, key = f"cust-{uuid.uuid4().hex[:12]}", "checkout-reused"
+    first = await desk.place(key=key, customer_id=customer_id)
+    other = desk.body(customer_id, items=[{"pizza": "diavola", "size": "small", "quantity": 3}])
+
+    response = await desk.post("/orders", "customer", json=other, headers={"Idempotency-Key": key})
+
+    assert response.status_code == 422
+    assert "already used for a different order" in response.json()["detail"]
+    kept = await desk.get(first["order_id"])
+    assert kept["items"] == first["items"]

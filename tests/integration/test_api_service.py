@@ -8,7 +8,10 @@ import httpx
 import pytest
 
 from api.app import InsecureConfiguration, create_app
+from api.gateway import OrderUnavailable
 from api.runtime import Runtime
+
+ADMIN = "Bearer dev-admin-token"
 
 
 async def test_the_menu_lists_pizzas_with_decimal_prices_per_size(desk) -> None:
@@ -101,3 +104,34 @@ def test_production_starts_with_its_own_tokens(stack_settings) -> None:
     )
 
     assert create_app(production).title == "Mario's Pizzeria"
+
+
+class UnreachableOrders:
+    """An order gateway whose live state is out of reach, as while workers restart."""
+
+    async def state(self, order_id: str) -> None:
+        raise OrderUnavailable(f"order '{order_id}' did not answer")
+
+
+async def test_reading_an_order_falls_back_to_the_read_model_while_it_cannot_answer(
+    api_app, stack_settings, desk
+) -> None:
+    order_id = await desk.confirmed()
+    live: Runtime = api_app.state.runtime
+
+    @asynccontextmanager
+    async def runtime_without_live_state(_settings: object) -> AsyncIterator[Runtime]:
+        yield replace(live, gateway=UnreachableOrders())
+
+    app = create_app(stack_settings, runtime_factory=runtime_without_live_state)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            known = await http.get(f"/orders/{order_id}", headers={"Authorization": ADMIN})
+            unknown = await http.get("/orders/never-placed", headers={"Authorization": ADMIN})
+
+    assert known.status_code == 200
+    assert known.json()["status"] == "CONFIRMED"
+    assert "OrderConfirmed" in [entry["type"] for entry in known.json()["timeline"]]
+    assert unknown.status_code == 503
+    assert "did not answer" in unknown.json()["detail"]
