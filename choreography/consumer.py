@@ -1,0 +1,126 @@
+"""Running one service's durable consumer: fetch, hand to the bus, ack, retry or dead-letter.
+
+A message that fails is negatively acknowledged with a growing delay; on its
+last attempt the handler is told so (``Delivery.final``) and may settle it as
+a business outcome (PaymentFailed, NotificationFailed). If it still fails, the
+message goes to ``pizzeria.deadletters.<consumer>`` with the error and is
+terminated, so it is never redelivered on its own: ``pizzeria deadletters``
+lists and replays it.
+"""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+
+from choreography.bus import MessageBus
+from choreography.model import Delivery
+from choreography.names import (
+    EVENTS_STREAM,
+    HEADER_ATTEMPTS,
+    HEADER_CONSUMER,
+    HEADER_ERROR,
+    HEADER_SUBJECT,
+    MSG_ID,
+    dead_letter_subject,
+)
+from domain.event_codec import MalformedCloudEvent, from_json
+from domain.events import Event
+
+log = logging.getLogger("pizzeria.consumers")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often a message is tried and how long to wait between tries."""
+
+    max_attempts: int = 5
+    backoff: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt ``attempt`` (1-based)."""
+        return self.backoff[min(attempt, len(self.backoff)) - 1]
+
+
+class ServiceConsumer:
+    """One durable consumer's loop: batches in, each message handled once."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        bus: MessageBus,
+        name: str,
+        policy: RetryPolicy = RetryPolicy(),
+        in_order: bool = False,
+        batch: int = 64,
+    ) -> None:
+        self._js = js
+        self._bus = bus
+        self.name = name
+        self._policy = policy
+        self._in_order = in_order
+        self._batch = 1 if in_order else batch
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Fetch and handle until ``stop`` is set."""
+        subscription = await self._js.pull_subscribe_bind(durable=self.name, stream=EVENTS_STREAM)
+        try:
+            while not stop.is_set():
+                try:
+                    messages = await subscription.fetch(self._batch, timeout=1.0)
+                except (NatsTimeout, TimeoutError):
+                    continue
+                if self._in_order:
+                    for message in messages:
+                        await self.handle(message)
+                else:
+                    await asyncio.gather(*(self.handle(message) for message in messages))
+        finally:
+            await subscription.unsubscribe()
+
+    async def handle(self, message: Msg) -> None:
+        """Handle one message and settle it with the broker."""
+        attempt = message.metadata.num_delivered or 1
+        try:
+            event = from_json(message.data)
+        except (MalformedCloudEvent, ValueError) as unreadable:
+            await self._dead_letter(message, attempt, unreadable)
+            return
+        final = attempt >= self._policy.max_attempts
+        try:
+            await self._bus.deliver(self.name, Delivery(event=event, attempt=attempt, final=final))
+        except Exception as failure:  # any handler failure: retry, then dead-letter
+            await self._failed(message, event, attempt, final, failure)
+            return
+        await message.ack()
+
+    async def _failed(
+        self, message: Msg, event: Event, attempt: int, final: bool, failure: Exception
+    ) -> None:
+        log.warning(
+            "%s: %s %s failed (attempt %d): %s",
+            self.name,
+            event.type,
+            event.event_id,
+            attempt,
+            failure,
+        )
+        if final:
+            await self._dead_letter(message, attempt, failure)
+        else:
+            await message.nak(delay=self._policy.delay(attempt))
+
+    async def _dead_letter(self, message: Msg, attempt: int, failure: Exception) -> None:
+        original_id = (message.headers or {}).get(MSG_ID, "")
+        headers = {
+            HEADER_CONSUMER: self.name,
+            HEADER_SUBJECT: message.subject,
+            HEADER_ERROR: f"{type(failure).__name__}: {failure}"[:1000],
+            HEADER_ATTEMPTS: str(attempt),
+            MSG_ID: f"{self.name}/{original_id}/{message.metadata.sequence.stream}",
+        }
+        await self._js.publish(dead_letter_subject(self.name), message.data, headers=headers)
+        await message.term()

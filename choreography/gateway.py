@@ -1,0 +1,61 @@
+"""``OrderGateway`` over the choreography: commands run their handler here and commit to the outbox.
+
+The API process needs no broker connection to take a command: the handler's
+change and its events land in the database in one transaction and the relay
+publishes them. Answers come from the order store, in the saga's shapes.
+"""
+
+from api.gateway import OrderRefused, StaffCommand
+from choreography.bus import MessageBus
+from choreography.handlers.commands import OrderClosed
+from choreography.model import StoredOrder
+from domain.commands import CancelOrder, Command, PlaceOrder
+from domain.errors import IllegalTransition
+from domain.events import Event
+from workflows.contracts import OrderState
+
+
+class ChoreographyOrderGateway:
+    """Drives orders through the message bus instead of Temporal."""
+
+    def __init__(self, bus: MessageBus) -> None:
+        self._bus = bus
+
+    async def place(self, order: PlaceOrder) -> None:
+        """Store the order and its OrderPlaced; a repeated order id changes nothing."""
+        await self._bus.execute(order)
+
+    async def state(self, order_id: str) -> OrderState | None:
+        """The order as the order store has it, or None."""
+        stored = await self._bus.deps.store.order(order_id)
+        return await self._state(stored) if stored is not None else None
+
+    async def advance(self, command: StaffCommand) -> OrderState:
+        """Move the order one step on."""
+        return await self._run(command)
+
+    async def cancel(self, command: CancelOrder) -> OrderState:
+        """Cancel; the compensating services react to OrderCancelled on their own."""
+        try:
+            stored = await self._bus.execute(command)
+        except IllegalTransition as refusal:
+            reason = f"an order that is {refusal.current} can no longer be cancelled"
+            raise OrderRefused(reason) from None
+        return await self._state(stored)
+
+    async def deliver_event(self, event: Event) -> None:
+        """Apply a reported kitchen or driver event; an ended order refuses it (409)."""
+        try:
+            await self._bus.report(event)
+        except OrderClosed as closed:
+            raise OrderRefused(str(closed)) from None
+
+    async def _run(self, command: Command) -> OrderState:
+        try:
+            stored = await self._bus.execute(command)
+        except IllegalTransition as refusal:
+            raise OrderRefused(str(refusal)) from None
+        return await self._state(stored)
+
+    async def _state(self, stored: StoredOrder) -> OrderState:
+        return stored.state(await self._bus.deps.store.event_types(stored.order_id))

@@ -1,0 +1,1 @@
+"""Small handler functions: one per command, zero or more per event and consumer."""

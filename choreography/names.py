@@ -1,0 +1,31 @@
+"""Every name on the choreography's wire, defined once: streams, subjects, consumers.
+
+A subject is derived from the event's CloudEvents type, so the contract names
+the subject: ``com.mariospizzeria.order.placed.v1`` travels on
+``pizzeria.events.order.placed.v1``.
+"""
+
+from domain.events import DomainEvent
+
+EVENTS_STREAM = "PIZZERIA_EVENTS"
+EVENTS_PREFIX = "pizzeria.events"
+DEAD_LETTER_STREAM = "PIZZERIA_DEADLETTERS"
+DEAD_LETTER_PREFIX = "pizzeria.deadletters"
+CE_TYPE_PREFIX = "com.mariospizzeria."
+
+# Headers a dead letter carries besides the original CloudEvent body.
+HEADER_CONSUMER = "Pizzeria-Consumer"
+HEADER_SUBJECT = "Pizzeria-Subject"
+HEADER_ERROR = "Pizzeria-Error"
+HEADER_ATTEMPTS = "Pizzeria-Attempts"
+MSG_ID = "Nats-Msg-Id"
+
+
+def subject_for(event: type[DomainEvent] | DomainEvent) -> str:
+    """The subject an event type travels on."""
+    return f"{EVENTS_PREFIX}.{event.ce_type.removeprefix(CE_TYPE_PREFIX)}"
+
+
+def dead_letter_subject(consumer: str) -> str:
+    """Where a consumer parks the messages it gave up on."""
+    return f"{DEAD_LETTER_PREFIX}.{consumer}"

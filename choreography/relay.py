@@ -1,0 +1,60 @@
+"""The outbox relay: publish committed events in commit order, then mark them sent.
+
+A crash after publishing and before marking makes the next run publish the
+same events again with the same ``Nats-Msg-Id``; JetStream drops them inside
+its duplicate window, and every consumer's inbox drops them after it.
+"""
+
+import asyncio
+import logging
+from typing import Protocol
+
+from choreography.store import Store
+
+log = logging.getLogger("pizzeria.relay")
+BATCH = 200
+IDLE_SECONDS = 0.02
+
+
+class Publisher(Protocol):
+    """Puts one message on the broker and returns once the broker has stored it."""
+
+    async def publish(self, subject: str, body: bytes, message_id: str) -> None:
+        """Publish ``body`` on ``subject``; ``message_id`` lets the broker drop repeats."""
+
+
+class Relay:
+    """Moves events from the outbox table to the broker."""
+
+    def __init__(self, store: Store, publisher: Publisher, batch: int = BATCH) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._batch = batch
+
+    async def pump(self) -> int:
+        """Publish one batch of unsent events; how many went out."""
+        waiting = await self._store.unsent(self._batch)
+        for event in waiting:
+            await self._publisher.publish(event.subject, event.body, event.event_id)
+        if waiting:
+            await self._store.mark_sent([event.event_id for event in waiting])
+        return len(waiting)
+
+    async def run(self, stop: asyncio.Event, idle: float = IDLE_SECONDS) -> None:
+        """Pump until ``stop`` is set; sleep ``idle`` seconds whenever the outbox is empty."""
+        while not stop.is_set():
+            try:
+                published = await self.pump()
+            except Exception:  # the broker or database is away: log, wait, try again
+                log.exception("relay pump failed; retrying")
+                published = 0
+                await asyncio.sleep(1.0)
+            if not published:
+                await _wait(stop, idle)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        return

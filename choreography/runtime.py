@@ -1,0 +1,98 @@
+"""The choreography's processes: the relay and the consumers, as async functions.
+
+``pizzeria relay`` and ``pizzeria consumers`` run them in their own processes;
+tests and benchmarks may run them as tasks. Each opens its own database engine
+and NATS connection and closes them when ``stop`` is set.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from choreography.bootstrap import IN_ORDER, bootstrap
+from choreography.bus import MessageBus
+from choreography.consumer import RetryPolicy, ServiceConsumer
+from choreography.deadlines import SWEEP_SECONDS, run_sweeper
+from choreography.relay import IDLE_SECONDS, Relay
+from choreography.store import SqlStore
+from choreography.topology import (
+    ACK_WAIT_SECONDS,
+    JetStreamPublisher,
+    ensure_consumers,
+    ensure_streams,
+)
+from infra import nats as nats_connection
+from infra.database import make_engine, make_session_factory
+from infra.settings import Settings
+from services.container import build_services, prepare_database
+from workflows.contracts import Slas
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Knobs of the relay and consumers (tests shorten them)."""
+
+    ack_wait: float = ACK_WAIT_SECONDS
+    sweep_seconds: float = SWEEP_SECONDS
+    relay_idle: float = IDLE_SECONDS
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def slas_from(settings: Settings) -> Slas:
+    """The SLAs new orders get (the same settings the saga reads)."""
+    return Slas(
+        cooking=timedelta(seconds=settings.cooking_sla_seconds),
+        ready=timedelta(seconds=settings.ready_sla_seconds),
+        delivery=timedelta(seconds=settings.delivery_sla_seconds),
+    )
+
+
+@asynccontextmanager
+async def open_bus(settings: Settings) -> AsyncIterator[MessageBus]:
+    """The bus on the configured database, tables created and stock seeded."""
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = make_session_factory(engine)
+        services = build_services(settings, sessions)
+        await prepare_database(engine, services)
+        yield bootstrap(services, SqlStore(sessions), slas_from(settings))
+    finally:
+        await engine.dispose()
+
+
+async def run_relay(settings: Settings, stop: asyncio.Event, tuning: Tuning = Tuning()) -> None:
+    """Publish the outbox to JetStream until ``stop`` is set."""
+    client = await nats_connection.connect(settings, name="pizzeria-relay")
+    try:
+        js = client.jetstream()
+        await ensure_streams(js)
+        async with open_bus(settings) as bus:
+            relay = Relay(bus.deps.store, JetStreamPublisher(js))
+            await relay.run(stop, tuning.relay_idle)
+    finally:
+        await client.close()
+
+
+async def run_consumers(
+    settings: Settings,
+    stop: asyncio.Event,
+    only: Sequence[str] | None = None,
+    tuning: Tuning = Tuning(),
+) -> None:
+    """Run the named consumers (default: all) and the deadline sweeper until ``stop`` is set."""
+    client = await nats_connection.connect(settings, name="pizzeria-consumers")
+    try:
+        js = client.jetstream()
+        await ensure_streams(js)
+        async with open_bus(settings) as bus:
+            names = list(only or bus.consumers)
+            await ensure_consumers(js, {n: bus.subjects(n) for n in names}, tuning.ack_wait)
+            loops = [
+                ServiceConsumer(js, bus, name, tuning.retry, in_order=name in IN_ORDER).run(stop)
+                for name in names
+            ]
+            await asyncio.gather(*loops, run_sweeper(bus.deps, stop, tuning.sweep_seconds))
+    finally:
+        await client.close()
