@@ -70,10 +70,9 @@ class EmbeddedPostgres:
         """Stop the server (fast shutdown) and delete its directory."""
         stop_server(self.root, self.user)
 
-    def url(self, database: str = "postgres", driver: str = "asyncpg") -> str:
-        """A SQLAlchemy URL for ``database`` (``driver`` None gives a plain libpq URL)."""
-        scheme = f"postgresql+{driver}" if driver else "postgresql"
-        return f"{scheme}://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+    def url(self, database: str = "postgres") -> str:
+        """An asyncpg SQLAlchemy URL for ``database``, as the app takes it."""
+        return f"postgresql+asyncpg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
     def create_database(self) -> str:
         """A new empty database; returns its name."""
