@@ -10,12 +10,17 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from nats.aio.client import Client as NatsClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from api.gateway import OrderGateway
 from api.temporal_gateway import TemporalOrderGateway
+from choreography.bootstrap import bootstrap
+from choreography.gateway import ChoreographyOrderGateway
+from choreography.store import SqlStore
+from infra import nats as nats_connection
 from infra.database import make_engine, make_session_factory
 from infra.settings import Settings
 from infra.temporal import connect
@@ -42,6 +47,10 @@ RuntimeFactory = Callable[[Settings], AbstractAsyncContextManager[Runtime]]
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """Connect Temporal and the database once for the process; dispose of them on exit."""
+    if settings.mode == "choreography":
+        async with open_choreography_runtime(settings) as runtime:
+            yield runtime
+        return
     engine = make_engine(settings.database_url)
     try:
         services = build_services(settings, make_session_factory(engine))
@@ -52,6 +61,34 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         yield Runtime(settings=settings, gateway=gateway, services=services, probes=probes)
     finally:
         await engine.dispose()
+
+
+@asynccontextmanager
+async def open_choreography_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """The same API over the bus (PIZZERIA_MODE=choreography): commands commit to the outbox."""
+    engine = make_engine(settings.database_url)
+    client = await nats_connection.connect(settings, name="pizzeria-api")
+    try:
+        sessions = make_session_factory(engine)
+        services = build_services(settings, sessions)
+        await prepare_database(engine, services)
+        gateway = ChoreographyOrderGateway(
+            bootstrap(services, SqlStore(sessions), slas_from(settings))
+        )
+        probes = {"nats": nats_probe(client), "database": database_probe(engine)}
+        yield Runtime(settings=settings, gateway=gateway, services=services, probes=probes)
+    finally:
+        await client.close()
+        await engine.dispose()
+
+
+def nats_probe(client: NatsClient) -> Probe:
+    """Round-trip to the NATS server."""
+
+    async def check() -> None:
+        await nats_connection.ping(client)
+
+    return check
 
 
 def slas_from(settings: Settings) -> Slas:

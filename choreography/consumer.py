@@ -56,6 +56,7 @@ class ServiceConsumer:
         policy: RetryPolicy = RetryPolicy(),
         in_order: bool = False,
         batch: int = 64,
+        fetch_seconds: float = 1.0,
     ) -> None:
         self._js = js
         self._bus = bus
@@ -63,6 +64,7 @@ class ServiceConsumer:
         self._policy = policy
         self._in_order = in_order
         self._batch = 1 if in_order else batch
+        self._fetch_seconds = fetch_seconds
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fetch and handle until ``stop`` is set."""
@@ -70,7 +72,7 @@ class ServiceConsumer:
         try:
             while not stop.is_set():
                 try:
-                    messages = await subscription.fetch(self._batch, timeout=1.0)
+                    messages = await subscription.fetch(self._batch, timeout=self._fetch_seconds)
                 except (NatsTimeout, TimeoutError):
                     continue
                 if self._in_order:

@@ -37,6 +37,7 @@ class Tuning:
     ack_wait: float = ACK_WAIT_SECONDS
     sweep_seconds: float = SWEEP_SECONDS
     relay_idle: float = IDLE_SECONDS
+    fetch_seconds: float = 1.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -90,7 +91,14 @@ async def run_consumers(
             names = list(only or bus.consumers)
             await ensure_consumers(js, {n: bus.subjects(n) for n in names}, tuning.ack_wait)
             loops = [
-                ServiceConsumer(js, bus, name, tuning.retry, in_order=name in IN_ORDER).run(stop)
+                ServiceConsumer(
+                    js,
+                    bus,
+                    name,
+                    tuning.retry,
+                    name in IN_ORDER,
+                    fetch_seconds=tuning.fetch_seconds,
+                ).run(stop)
                 for name in names
             ]
             await asyncio.gather(*loops, run_sweeper(bus.deps, stop, tuning.sweep_seconds))

@@ -2,7 +2,7 @@
 
 import typer
 
-from cli import bench, demo, serve, up
+from cli import bench, choreo, demo, serve, up
 
 app = typer.Typer(
     name="pizzeria",
@@ -16,3 +16,6 @@ app.command("worker")(serve.worker)
 app.command("api")(serve.api)
 app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)
+app.command("relay")(choreo.relay)
+app.command("consumers")(choreo.consumers)
+app.add_typer(choreo.deadletters, name="deadletters")

@@ -1,0 +1,130 @@
+"""The choreography end to end: the same HTTP API, a real ``nats-server -js``, real SQLite."""
+
+from collections.abc import AsyncIterator
+
+import nats
+import pytest
+
+from choreography.deadletters import list_dead_letters, replay
+from choreography.names import EVENTS_STREAM, MSG_ID
+from tests.integration.choreo_fixtures import ChoreoStack, choreography_on_own_server
+from tests.integration.conftest import OrderDesk, auth
+
+HAPPY_START = [
+    "OrderPlaced",
+    "InventoryReserved",
+    "PaymentProcessed",
+    "OrderConfirmed",
+    "NotificationSent",
+    "NotificationSent",
+]
+
+
+@pytest.fixture
+async def choreo(tmp_path) -> AsyncIterator[ChoreoStack]:
+    async with choreography_on_own_server(tmp_path) as stack:
+        yield stack
+
+
+@pytest.fixture
+def desk(choreo: ChoreoStack) -> OrderDesk:
+    return OrderDesk(choreo.http, None)  # type: ignore[arg-type]
+
+
+def types(order: dict) -> list[str]:
+    return [entry["type"] for entry in order["timeline"]]
+
+
+async def test_an_order_placed_over_http_is_confirmed_by_services_reacting_on_jetstream(
+    desk,
+) -> None:
+    placed = await desk.place()
+    assert placed["status"] == "PLACED"
+
+    order = await desk.wait_for(placed["order_id"], "CONFIRMED")
+    while len(order["timeline"]) < len(HAPPY_START):
+        order = await desk.get(placed["order_id"])
+
+    assert types(order) == HAPPY_START
+
+
+async def test_staff_walk_it_to_delivered_through_the_same_paths(desk) -> None:
+    order_id = await desk.confirmed()
+    for path, role, status in (
+        ("/kitchen/orders/{id}/start", "kitchen", "COOKING"),
+        ("/kitchen/orders/{id}/ready", "kitchen", "READY"),
+        ("/delivery/orders/{id}/pickup", "driver", "OUT_FOR_DELIVERY"),
+        ("/delivery/orders/{id}/delivered", "driver", "DELIVERED"),
+    ):
+        response = await desk.post(path.format(id=order_id), role)
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == status
+
+    again = await desk.post(f"/kitchen/orders/{order_id}/start", "kitchen")
+    assert again.status_code == 409
+    assert "DELIVERED" in again.json()["detail"]
+
+
+async def test_cancelling_once_cooking_started_is_409(desk) -> None:
+    order_id = await desk.confirmed()
+    await desk.post(f"/kitchen/orders/{order_id}/start", "kitchen")
+
+    response = await desk.post(f"/orders/{order_id}/cancel", "customer")
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == "an order that is COOKING can no longer be cancelled"
+
+
+async def test_an_unknown_order_is_404(desk) -> None:
+    response = await desk.post("/kitchen/orders/nope/start", "kitchen")
+    assert response.status_code == 404
+
+
+async def test_readiness_checks_nats_and_the_database(choreo) -> None:
+    response = await choreo.http.get("/readyz")
+    assert response.status_code == 200
+    assert set(response.json()["checks"]) == {"nats", "database"}
+
+
+async def test_each_event_is_published_once_with_its_event_id_as_message_id(desk, choreo) -> None:
+    order_id = await desk.confirmed()
+    order = await desk.get(order_id)
+    event_ids = [entry["event_id"] for entry in order["timeline"]]
+
+    client = await nats.connect(choreo.settings.nats_url)
+    try:
+        js = client.jetstream()
+        info = await js.stream_info(EVENTS_STREAM)
+        ids = [
+            (await js.get_msg(EVENTS_STREAM, seq)).headers[MSG_ID]
+            for seq in range(1, info.state.last_seq + 1)
+        ]
+    finally:
+        await client.close()
+    assert set(event_ids) <= set(ids)
+    assert len(ids) == len(set(ids))
+
+
+async def test_a_message_that_keeps_failing_is_parked_and_replaying_it_completes_the_order(
+    desk, choreo
+) -> None:
+    admin = auth("admin")
+    await choreo.http.put("/admin/faults/kitchen", json={"mode": "down"}, headers=admin)
+    placed = await desk.place()
+    client = await nats.connect(choreo.settings.nats_url)
+    try:
+        js = client.jetstream()
+        letters = []
+        while not letters:
+            letters = await list_dead_letters(js)
+        assert (letters[0].consumer, letters[0].event_type) == ("orders", "PaymentProcessed")
+        assert "kitchen is unavailable" in letters[0].error
+        assert (await desk.get(placed["order_id"]))["status"] == "PLACED"
+
+        await choreo.http.delete("/admin/faults/kitchen", headers=admin)
+        await replay(js, letters[0].seq)
+
+        await desk.wait_for(placed["order_id"], "CONFIRMED")
+        assert await list_dead_letters(js) == []
+    finally:
+        await client.close()
