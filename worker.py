@@ -10,7 +10,6 @@ import logging
 import signal
 from datetime import timedelta
 
-from services.container import Services, build_services, prepare_database
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -18,6 +17,7 @@ from activities.order import OrderActivities
 from infra.database import make_engine, make_session_factory
 from infra.settings import Settings, get_settings
 from infra.temporal import connect
+from services.container import Services, build_services, prepare_database
 from workflows.names import TASK_QUEUE
 from workflows.order import OrderWorkflow
 

@@ -7,10 +7,10 @@ whatever database they like. Activity names are the method names.
 from collections.abc import Callable
 from typing import Any
 
-from services.container import Services
 from temporalio import activity
 
 from activities.errors import as_activity_result
+from services.container import Services
 from services.messages import (
     CancelTicket,
     ChargePayment,
