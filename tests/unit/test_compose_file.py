@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import click
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 import typer
@@ -69,9 +68,8 @@ def registered_pizzeria_commands() -> set[str]:
     from cli.main import app
 
     command = typer.main.get_command(app)
-    if isinstance(command, click.Group):
-        return set(command.commands)
-    return {command.name or ""}
+    assert isinstance(command, typer.core.TyperGroup), "pizzeria has a single command"
+    return set(command.commands)
 
 
 def test_validates_against_the_compose_specification_schema() -> None:
