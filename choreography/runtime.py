@@ -24,7 +24,7 @@ from choreography.topology import (
     ensure_streams,
 )
 from infra import nats as nats_connection
-from infra.database import make_engine, make_session_factory
+from infra.database import create_tables, make_engine, make_session_factory
 from infra.settings import Settings
 from services.container import build_services, prepare_database
 from workflows.contracts import Slas
@@ -69,9 +69,14 @@ async def run_relay(settings: Settings, stop: asyncio.Event, tuning: Tuning = Tu
     try:
         js = client.jetstream()
         await ensure_streams(js)
-        async with open_bus(settings) as bus:
-            relay = Relay(bus.deps.store, JetStreamPublisher(js))
+        engine = make_engine(settings.database_url)
+        try:
+            # Only the choreography's tables are its business: no stock seeding, no services.
+            await create_tables(engine)
+            relay = Relay(SqlStore(make_session_factory(engine)), JetStreamPublisher(js))
             await relay.run(stop, tuning.relay_idle)
+        finally:
+            await engine.dispose()
     finally:
         await client.close()
 
