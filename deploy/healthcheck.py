@@ -9,21 +9,13 @@ proves that what they need is reachable from their container, not that their
 loop is alive (a crashed process exits, and compose restarts it).
 """
 
+# Each check imports what it needs inside: Docker runs a healthcheck every few
+# seconds in every replica, and the HTTP check should not pay for loading the
+# Temporal SDK, SQLAlchemy and NATS.
 import asyncio
 import socket
 import sys
 import urllib.request
-
-import nats
-from sqlalchemy import text
-from temporalio.api.enums.v1 import TaskQueueType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
-
-from infra.database import make_engine
-from infra.settings import Settings
-from infra.temporal import connect
-from workflows.names import TASK_QUEUE
 
 TIMEOUT_SECONDS = 5.0
 
@@ -35,12 +27,21 @@ def check_http(url: str) -> None:
             raise RuntimeError(f"{url} answered {response.status}")
 
 
-async def check_worker(settings: Settings) -> None:
+async def check_worker() -> None:
     """Temporal lists a poller of the order task queue whose identity ends in this host name.
 
     The SDK's default worker identity is ``<pid>@<hostname>``, and a container's
     host name is its own, so another replica's poller does not count.
     """
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    from infra.settings import Settings
+    from infra.temporal import connect
+    from workflows.names import TASK_QUEUE
+
+    settings = Settings()
     client = await connect(settings)
     request = DescribeTaskQueueRequest(
         namespace=settings.temporal_namespace,
@@ -53,8 +54,15 @@ async def check_worker(settings: Settings) -> None:
         raise RuntimeError(f"no worker on {host} polls task queue {TASK_QUEUE}")
 
 
-async def check_bus(settings: Settings) -> None:
+async def check_bus() -> None:
     """The database runs a query and NATS JetStream reports the account."""
+    import nats
+    from sqlalchemy import text
+
+    from infra.database import make_engine
+    from infra.settings import Settings
+
+    settings = Settings()
     engine = make_engine(settings.database_url)
     try:
         async with engine.connect() as connection:
@@ -75,9 +83,9 @@ def main(argv: list[str]) -> int:
             case ["http", url]:
                 check_http(url)
             case ["worker"]:
-                asyncio.run(asyncio.wait_for(check_worker(Settings()), TIMEOUT_SECONDS))
+                asyncio.run(asyncio.wait_for(check_worker(), TIMEOUT_SECONDS))
             case ["bus"]:
-                asyncio.run(asyncio.wait_for(check_bus(Settings()), TIMEOUT_SECONDS))
+                asyncio.run(asyncio.wait_for(check_bus(), TIMEOUT_SECONDS))
             case _:
                 print(__doc__, file=sys.stderr)
                 return 2
