@@ -33,11 +33,17 @@ def demo(
             evening(api, plan_orders(orders, seed), tokens, concurrency, sms_outage_seconds)
         )
     except httpx.ConnectError:
-        console.print(f"[bold red]pizzeria demo:[/] no API at {api}; start it with `pizzeria up`")
+        console.print(
+            f"[bold red]pizzeria demo:[/] no API at {api}; start it with `pizzeria up`",
+            soft_wrap=True,
+        )
         raise typer.Exit(1) from None
     except httpx.HTTPStatusError as refused:
         detail = refused.response.text
-        console.print(f"[bold red]pizzeria demo:[/] {refused.request.url.path} refused: {detail}")
+        console.print(
+            f"[bold red]pizzeria demo:[/] {refused.request.url.path} refused: {detail}",
+            soft_wrap=True,
+        )
         raise typer.Exit(1) from None
     console.print(results_table(outcomes))
     counts = Counter(o.status for o in outcomes)

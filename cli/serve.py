@@ -1,20 +1,16 @@
-"""``pizzeria worker`` and ``pizzeria api``: one piece of the stack each, for scaling out."""
+"""``pizzeria worker`` and ``pizzeria api``: one piece of the stack each, for scaling out.
+
+Each imports its piece on use: ``pizzeria up`` and ``pizzeria demo`` should not
+pay for loading the saga or the web framework.
+"""
 
 from typing import Annotated
 
 import typer
-import uvicorn
-from rich.console import Console
-
-from api.app import InsecureConfiguration, refuse_insecure
-from infra.settings import Settings
-
-console = Console(stderr=True)
 
 
 def worker() -> None:
     """Run one Temporal worker for the order saga (start as many as you like)."""
-    # Imported on use: it loads the whole saga, which the other commands do not need.
     from worker import main
 
     main()
@@ -27,17 +23,6 @@ def api(
     port: Annotated[int | None, typer.Option(help="Port [default: PIZZERIA_API_PORT]")] = None,
 ) -> None:
     """Serve the HTTP API with uvicorn."""
-    settings = Settings()
-    try:
-        refuse_insecure(settings)
-    except InsecureConfiguration as refusal:
-        console.print(f"[bold red]pizzeria api:[/] {refusal}")
-        raise typer.Exit(2) from None
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=host or settings.api_host,
-        port=port or settings.api_port,
-        log_level="warning",
-        access_log=False,
-    )
+    from api.server import serve
+
+    raise typer.Exit(serve(host, port))

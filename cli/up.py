@@ -58,7 +58,7 @@ def run_stack(plan: StackPlan, settings: Settings) -> int:
         announce(plan, settings, time.monotonic() - started)
         supervise(children, stopping)
     except StartupFailed as failure:
-        console.print(f"[bold red]pizzeria up:[/] {failure}")
+        console.print(f"[bold red]pizzeria up:[/] {failure}", soft_wrap=True)
         return 1
     finally:
         for child in reversed(children):

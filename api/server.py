@@ -1,0 +1,27 @@
+"""Serving the API with uvicorn: ``python -m api`` and ``pizzeria api`` both come here."""
+
+import sys
+
+import uvicorn
+
+from api.app import InsecureConfiguration, refuse_insecure
+from infra.settings import Settings
+
+
+def serve(host: str | None = None, port: int | None = None) -> int:
+    """Serve until stopped; 2 (with the reason on stderr) when the settings are not safe to run."""
+    settings = Settings()
+    try:
+        refuse_insecure(settings)
+    except InsecureConfiguration as refusal:
+        print(f"pizzeria api: {refusal}", file=sys.stderr)
+        return 2
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        log_level="warning",
+        access_log=False,
+    )
+    return 0
