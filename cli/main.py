@@ -2,7 +2,7 @@
 
 import typer
 
-from cli import bench, choreo, demo, serve, up
+from cli import bench, choreo, demo, migrate, serve, up
 
 app = typer.Typer(
     name="pizzeria",
@@ -15,6 +15,7 @@ app.command("up")(up.up)
 app.command("worker")(serve.worker)
 app.command("api")(serve.api)
 app.command("demo")(demo.demo)
+app.command("migrate")(migrate.migrate)
 app.command("bench")(bench.bench)
 app.command("relay")(choreo.relay)
 app.command("consumers")(choreo.consumers)
