@@ -24,6 +24,35 @@ ORDER_EXAMPLE: dict[str, Any] = {
 }
 
 
+ORDER_VIEW_EXAMPLE: dict[str, Any] = {
+    "order_id": "0b6f1c2e-5d2a-5a7e-9a51-1f0c8e6e2d11",
+    "status": "CONFIRMED",
+    "customer_id": "cust-42",
+    "total": "27.00",
+    "items": [{"pizza": "margherita", "size": "large", "quantity": 2}],
+    "timeline": [
+        {
+            "type": "OrderPlaced",
+            "occurred_at": "2026-11-23T12:00:00.120Z",
+            "event_id": "4910df54-f33c-4578-931e-caefc130c2ad",
+            "data": {"total": "27.00"},
+        },
+        {
+            "type": "OrderConfirmed",
+            "occurred_at": "2026-11-23T12:00:00.410Z",
+            "event_id": "a12f5c61-4353-4f70-97d1-5a3267316b9d",
+            "data": {"ticket_id": "tkt_6b73e955", "total": "27.00"},
+        },
+    ],
+    "compensations": [],
+    "links": {
+        "self": "http://localhost:8000/orders/0b6f1c2e-5d2a-5a7e-9a51-1f0c8e6e2d11",
+        "workflow": "http://localhost:8233/namespaces/default/workflows/"
+        "order-0b6f1c2e-5d2a-5a7e-9a51-1f0c8e6e2d11",
+    },
+}
+
+
 class Body(BaseModel):
     """Base of request bodies: frozen, and unknown fields are an error, not silently dropped."""
 
@@ -65,6 +94,8 @@ class Links(BaseModel):
 
 class OrderResponse(BaseModel):
     """An order as the API shows it: live status, lines, total, timeline and compensations."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ORDER_VIEW_EXAMPLE]})
 
     order_id: str
     status: OrderStatus

@@ -87,6 +87,7 @@ async def test_openapi_documents_every_route_with_examples(desk) -> None:
     ):
         assert path in schema["paths"]
     assert schema["components"]["schemas"]["PlaceOrderRequest"]["examples"]
+    assert schema["components"]["schemas"]["OrderResponse"]["examples"]
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
     assert (await desk.call("GET", "/docs", None)).status_code == 200
 
