@@ -9,10 +9,12 @@ caller can always stop what did start.
 """
 
 import asyncio
+import signal
 import sys
 import threading
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import nats
@@ -28,6 +30,15 @@ from infra.binaries import BinaryNotFound, binary
 from infra.settings import Settings
 
 STARTUP_TIMEOUT_SECONDS = 90.0
+
+
+class Mode(StrEnum):
+    """Who runs the order lifecycle (``pizzeria up --mode``)."""
+
+    orchestration = "orchestration"
+    choreography = "choreography"
+
+
 console = Console()
 
 
@@ -103,10 +114,16 @@ async def start_choreography(
         await wait_until(child, ready, patience, stopped)
 
 
+async def _quiet(_: Exception) -> None:
+    """Refused connections are expected while a server starts; the default handler prints them."""
+
+
 def _stream_or_server(url: str, stream: bool) -> Check:
     async def check() -> bool:
         try:
-            client = await nats.connect(url, connect_timeout=1, max_reconnect_attempts=0)
+            client = await nats.connect(
+                url, connect_timeout=1, max_reconnect_attempts=0, error_cb=_quiet
+            )
         except Exception:  # not listening yet
             return False
         try:
@@ -123,7 +140,9 @@ def _stream_or_server(url: str, stream: bool) -> Check:
 
 def _consumers_bound(url: str) -> Check:
     async def check() -> bool:
-        client = await nats.connect(url, connect_timeout=1, max_reconnect_attempts=0)
+        client = await nats.connect(
+            url, connect_timeout=1, max_reconnect_attempts=0, error_cb=_quiet
+        )
         try:
             bound = await client.jetstream().consumers_info(EVENTS_STREAM)
         except Exception:  # no stream yet
@@ -135,10 +154,11 @@ def _consumers_bound(url: str) -> Check:
     return check
 
 
-def run_choreography_stack(
-    plan: ChoreographyPlan, settings: Settings, stopping: threading.Event
-) -> int:
-    """Start everything, serve until ``stopping`` is set, stop everything; the exit code."""
+def run_choreography_stack(plan: ChoreographyPlan, settings: Settings) -> int:
+    """Start everything, serve until Ctrl-C or SIGTERM, stop everything; the exit code."""
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
     children: list[Child] = []
     try:
         started = time.monotonic()

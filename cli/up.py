@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from temporalio.client import Client
 
+from cli.choreo_up import ChoreographyPlan, Mode, run_choreography_stack
 from cli.processes import Child, StartupFailed, ensure_free
 from cli.readiness import api_ready, temporal_ready, wait_until, worker_polling
 from cli.stack import StackPlan
@@ -31,6 +32,11 @@ def up(
     data_dir: Annotated[
         Path | None, typer.Option(help="State directory [default: PIZZERIA_DATA_DIR or .data]")
     ] = None,
+    mode: Annotated[
+        Mode | None,
+        typer.Option(help="Temporal saga or NATS choreography [default: PIZZERIA_MODE]"),
+    ] = None,
+    nats_port: Annotated[int, typer.Option(help="NATS port (choreography mode)")] = 4222,
 ) -> None:
     """Start the whole stack on this machine; Ctrl-C (or SIGTERM) stops all of it."""
     settings = Settings()
@@ -42,6 +48,8 @@ def up(
         ui_port=ui_port,
         api_port=api_port or settings.api_port,
     )
+    if (mode or settings.mode) == Mode.choreography:
+        raise typer.Exit(run_choreography_stack(ChoreographyPlan(plan, nats_port), settings))
     raise typer.Exit(run_stack(plan, settings))
 
 
