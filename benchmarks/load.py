@@ -26,7 +26,8 @@ from workflows.names import workflow_id
 ORDER_TIMEOUT_SECONDS = 120.0
 FIRST_POLL_SECONDS = 0.02
 LONGEST_POLL_SECONDS = 0.1
-SETTLED = frozenset({"CONFIRMED", "REJECTED", "CANCELLED"})
+# Terminal states too: an order that is already over must not be polled until the timeout.
+SETTLED = frozenset({"CONFIRMED", "REJECTED", "CANCELLED", "DELIVERED"})
 CUSTOMER = {"Authorization": "Bearer dev-customer-token"}
 KITCHEN = {"Authorization": "Bearer dev-kitchen-token"}
 DRIVER = {"Authorization": "Bearer dev-driver-token"}

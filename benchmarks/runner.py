@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import dataclasses
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import httpx
@@ -44,7 +45,9 @@ async def load(
     session: Session, plan: RunPlan, tag: str, task: TaskID | None
 ) -> tuple[list[OrderTiming], list[str]]:
     """Place ``plan.orders`` orders with ``plan.concurrency`` in flight; timings and errors."""
-    target = Target(session.http, session.temporal, f"{session.run_id}-{tag}")
+    # Idempotency keys and workflow ids must never repeat within a session.
+    unique = f"{session.run_id}-{tag}-{uuid.uuid4().hex[:6]}"
+    target = Target(session.http, session.temporal, unique)
     timings: list[OrderTiming] = []
     errors: list[str] = []
     indexes = iter(range(plan.orders))
@@ -64,7 +67,8 @@ async def load(
 
 async def warm_up(session: Session, plan: RunPlan) -> None:
     """A few unmeasured orders so that imports, caches and connections are warm."""
-    warm = dataclasses.replace(plan, orders=WARM_UP_ORDERS, concurrency=WARM_UP_ORDERS)
+    orders = min(WARM_UP_ORDERS, plan.orders)
+    warm = dataclasses.replace(plan, orders=orders, concurrency=orders)
     await load(session, warm, f"warm-{plan.name.replace(' ', '-')}", None)
 
 

@@ -68,24 +68,23 @@ def choreography(options: BenchOptions) -> list[RunPlan]:
 
 
 def scaling(options: BenchOptions) -> list[RunPlan]:
-    """The saga at 1, 10, 50 and 200 orders in flight on one worker, then 50 and 200 on two."""
-    plans = []
+    """The saga at 1, 10, 50 and 200 orders in flight on one worker, then 50 and 200 on two.
+
+    A run never has more orders in flight than it places: with ``--orders 3`` every run
+    keeps at most three in flight (and says so in its row).
+    """
+    plans: dict[tuple[int, int], RunPlan] = {}
     for workers in (1, SCALING_WORKERS):
-        for concurrency in SCALING_CONCURRENCY if workers == 1 else SCALING_CONCURRENCY[2:]:
+        for wanted in SCALING_CONCURRENCY if workers == 1 else SCALING_CONCURRENCY[2:]:
             # One order at a time is slow by design: a quarter of the orders say enough.
-            orders = max(3, options.orders // 4) if concurrency == 1 else options.orders
-            plans.append(
-                RunPlan(
-                    f"scaling w{workers} c{concurrency}",
-                    "orchestration",
-                    saga_order_until_closed,
-                    max(orders, concurrency),
-                    concurrency,
-                    workers,
-                    history=False,
-                )
-            )
-    return plans
+            orders = max(3, options.orders // 4) if wanted == 1 else options.orders
+            concurrency = min(wanted, orders)
+            name = f"scaling w{workers} c{concurrency}"
+            plans[workers, concurrency] = RunPlan(
+                name, "orchestration", saga_order_until_closed, orders, concurrency, workers,
+                history=False,
+            )  # fmt: skip
+    return list(plans.values())
 
 
 def compensation(options: BenchOptions) -> list[RunPlan]:

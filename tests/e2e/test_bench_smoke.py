@@ -1,0 +1,54 @@
+"""``pizzeria bench`` in miniature: a few orders per scenario, so the benchmark cannot rot.
+
+Nothing here is timed: the test checks that every scenario ran every order to
+the end it should reach and that the results file has the documented shape.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+ORDERS = 3
+SCENARIOS = "saga,baseline,compensation,scaling"
+RUN_SECONDS = 300
+ROLES = {"server", "worker", "baseline worker", "api", "load generator"}
+
+
+def run_bench(output: Path) -> subprocess.CompletedProcess[str]:
+    """The real command line, on its own private stack."""
+    argv = [
+        *(sys.executable, "-m", "cli", "bench"),
+        *("--orders", str(ORDERS), "--concurrency", str(ORDERS)),
+        *("--scenarios", SCENARIOS, "--output", str(output)),
+    ]
+    return subprocess.run(
+        argv, cwd=REPO, capture_output=True, text=True, timeout=RUN_SECONDS, check=False
+    )
+
+
+def test_bench_runs_every_scenario_and_writes_its_results(tmp_path: Path) -> None:
+    output = tmp_path / "results.json"
+    finished = run_bench(output)
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+    assert "throughput and latency" in finished.stdout
+
+    results = json.loads(output.read_text())
+    runs = {run["name"]: run for run in results["scenarios"]}
+    assert {"saga", "baseline", "compensation", "scaling w1 c1", "scaling w2 c3"} <= set(runs)
+    assert results["saga_over_baseline_throughput"] > 0
+    assert results["machine"]["cpus"] >= 1
+    for name, run in runs.items():
+        assert run["errors"] == 0, (name, run["error_samples"])
+        wanted = "REJECTED" if name == "compensation" else "DELIVERED"
+        assert run["outcomes"] == {wanted: run["orders"]}, name
+        assert set(run["cpu_ms_per_order"]) >= ROLES
+        assert run["end_to_end_ms"]["p50"] <= run["end_to_end_ms"]["p99"]
+
+    saga, baseline = runs["saga"]["history"], runs["baseline"]["history"]
+    assert saga["sampled"] == ORDERS
+    # The baseline is only a fair yardstick while it does what the saga does.
+    for count in ("activities", "updates"):
+        assert baseline[count] == saga[count], count
+    assert runs["compensation"]["history"]["activities"] >= 1
