@@ -63,7 +63,7 @@ class ServiceConsumer:
         self.name = name
         self._policy = policy
         self._in_order = in_order
-        self._batch = 1 if in_order else batch
+        self._batch = batch
         self._fetch_seconds = fetch_seconds
 
     async def run(self, stop: asyncio.Event) -> None:
