@@ -7,6 +7,7 @@ schedule, so the two differ only in what runs behind them.
 """
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ class OrderTiming:
     status: str
     place_seconds: float
     end_to_end_seconds: float
+    status_polls: int
 
 
 @dataclass(frozen=True)
@@ -71,16 +73,21 @@ class Target:
 OrderDriver = Callable[[Target, int], Awaitable[OrderTiming]]
 
 
-async def poll_until(read_status: Callable[[], Awaitable[str]], wanted: frozenset[str]) -> str:
-    """Read the status on a short, growing interval until it is in ``wanted``; bounded."""
+async def poll_until(
+    read_status: Callable[[], Awaitable[str]], wanted: frozenset[str]
+) -> tuple[str, int]:
+    """Read the status on a short, growing interval until it is in ``wanted``; bounded.
+
+    Returns the status and how many reads it took.
+    """
     deadline = time.monotonic() + ORDER_TIMEOUT_SECONDS
-    pause = FIRST_POLL_SECONDS
+    pause, reads = FIRST_POLL_SECONDS, 1
     while (status := await read_status()) not in wanted:
         if time.monotonic() > deadline:
             raise OrderStuck(f"still {status} after {ORDER_TIMEOUT_SECONDS:g}s")
         await asyncio.sleep(pause)
-        pause = min(pause * 1.5, LONGEST_POLL_SECONDS)
-    return status
+        pause, reads = min(pause * 1.5, LONGEST_POLL_SECONDS), reads + 1
+    return status, reads
 
 
 async def api_order(target: Target, index: int) -> OrderTiming:
@@ -97,13 +104,13 @@ async def api_order(target: Target, index: int) -> OrderTiming:
         answer.raise_for_status()
         return str(answer.json()["status"])
 
-    status = await poll_until(read_status, SETTLED)
+    status, polls = await poll_until(read_status, SETTLED)
     if status == "CONFIRMED":
         for path, token in STAFF_STEPS:
             (await http.post(path.format(order_id), headers=token)).raise_for_status()
         status = "DELIVERED"
     elapsed = time.perf_counter() - started
-    return OrderTiming(workflow_id(order_id), status, place_seconds, elapsed)
+    return OrderTiming(workflow_id(order_id), status, place_seconds, elapsed, polls)
 
 
 async def saga_order_until_closed(target: Target, index: int) -> OrderTiming:
@@ -115,7 +122,7 @@ async def saga_order_until_closed(target: Target, index: int) -> OrderTiming:
     handle = target.temporal.get_workflow_handle(timing.workflow_id)
     await asyncio.wait_for(handle.result(), ORDER_TIMEOUT_SECONDS)
     elapsed = time.perf_counter() - started
-    return OrderTiming(timing.workflow_id, timing.status, timing.place_seconds, elapsed)
+    return dataclasses.replace(timing, end_to_end_seconds=elapsed)
 
 
 async def baseline_order(target: Target, index: int) -> OrderTiming:
@@ -130,10 +137,10 @@ async def baseline_order(target: Target, index: int) -> OrderTiming:
         state: BaselineState = await handle.query("state", result_type=BaselineState)
         return state.status
 
-    await poll_until(read_status, frozenset({"CONFIRMED"}))
+    _, polls = await poll_until(read_status, frozenset({"CONFIRMED"}))
     status = ""
     for name in UPDATES:
         step = Step(order_id=order_id, name=name)
         status = (await handle.execute_update("advance", step, result_type=BaselineState)).status
     elapsed = time.perf_counter() - started
-    return OrderTiming(order_id, status, place_seconds, elapsed)
+    return OrderTiming(order_id, status, place_seconds, elapsed, polls)

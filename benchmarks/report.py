@@ -103,6 +103,7 @@ def latency_table(results: Sequence[ScenarioResult]) -> Table:
             f"{r.orders_per_second:.1f}",
             *(f"{e2e[p]:.0f}" for p in ("p50", "p95", "p99")),
             *(f"{place[p]:.1f}" for p in ("p50", "p99")),
+            f"{r.status_polls_per_order:.1f}",
             f"{r.history.events:.0f}" if r.history.sampled else "-",
         )
     return out

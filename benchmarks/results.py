@@ -40,6 +40,7 @@ class ScenarioResult(BaseModel):
     place_ms: dict[str, float]
     cpu_ms_per_order: dict[str, float]
     peak_rss_mb: dict[str, float]
+    status_polls_per_order: float = 0.0
     history: History = Field(default_factory=History)
     error_samples: list[str] = Field(default_factory=list)
 

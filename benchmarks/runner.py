@@ -96,6 +96,7 @@ async def measure(session: Session, plan: RunPlan) -> ScenarioResult:
         place_ms=latency_ms([t.place_seconds for t in timings], (50, 99)),
         cpu_ms_per_order=per_order_ms(probe.cpu_seconds, done),
         peak_rss_mb=in_mb(probe.peak_rss),
+        status_polls_per_order=round(sum(t.status_polls for t in timings) / max(done, 1), 1),
         history=await sample_history(session.temporal, ids),
         error_samples=errors[:MAX_ERROR_SAMPLES],
     )

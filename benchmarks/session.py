@@ -78,13 +78,16 @@ def worker_scaler(stack: BenchStack, client: Client) -> WorkerScaler:
 
 @contextlib.asynccontextmanager
 async def open_session(
-    progress: Progress, database_url: str | None, http_connections: int
+    progress: Progress,
+    database_url: str | None,
+    http_connections: int,
+    diagnostics: Path | None = None,
 ) -> AsyncIterator[tuple[Session, WorkerScaler]]:
     """A running stack (server, one saga worker, the baseline worker, the API) and clients."""
     with tempfile.TemporaryDirectory(prefix="pizzeria-bench-") as work_dir:
         url = database_url or f"sqlite+aiosqlite:///{work_dir}/pizzeria.db"
         env = dict(os.environ) | {"PIZZERIA_DATABASE_URL": url, "PIZZERIA_MODE": "orchestration"}
-        with BenchStack(Path(work_dir), env) as stack:
+        with BenchStack(Path(work_dir), env, diagnostics) as stack:
             client = await start_temporal(stack)
             await seed_database(Settings(database_url=url))
             scale = worker_scaler(stack, client)

@@ -39,8 +39,13 @@ def never() -> bool:
 class BenchStack:
     """Temporal dev server (in memory, tuned), order workers, a baseline worker and the API."""
 
-    def __init__(self, work_dir: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, work_dir: Path, env: dict[str, str], diagnostics: Path | None = None
+    ) -> None:
         self.work_dir = work_dir
+        # With a diagnostics folder, logs are kept there and Python children run under cProfile.
+        self.profile_dir = diagnostics
+        self.log_dir = diagnostics or work_dir / "logs"
         temporal, http, metrics, api = free_ports(4)
         self.temporal_address = f"{HOST}:{temporal}"
         self.api_url = f"http://{HOST}:{api}"
@@ -79,25 +84,33 @@ class BenchStack:
             *search_attribute_flags(),
         ]
 
+    def python(self, role: str, module: str) -> list[str]:
+        """``python -m module``, under cProfile when profiling (one file per process)."""
+        if self.profile_dir is None:
+            return [sys.executable, "-m", module]
+        count = len(self.children.get(role, []))
+        profile = self.profile_dir / f"{role}-{count}.prof"
+        return [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", module]
+
     def start(self, role: str, argv: list[str], extra_env: dict[str, str] | None = None) -> Child:
         """Start one more process in ``role`` (server, worker, api, ...)."""
         count = len(self.children.get(role, []))
-        log = self.work_dir / "logs" / f"{role}-{count}.log"
+        log = self.log_dir / f"{role}-{count}.log"
         child = Child.start(f"{role}-{count}", argv, self.env | (extra_env or {}), log)
         self.children.setdefault(role, []).append(child)
         return child
 
     def start_order_worker(self) -> Child:
         """One more ``python -m worker`` process for the saga."""
-        return self.start("worker", [sys.executable, "-m", "worker"])
+        return self.start("worker", self.python("worker", "worker"))
 
     def baseline_worker_argv(self) -> list[str]:
         """The worker for the bare baseline workflow, on its own task queue."""
-        return [sys.executable, "-m", "benchmarks.worker"]
+        return self.python("baseline-worker", "benchmarks.worker")
 
     async def start_api(self, extra_env: dict[str, str] | None = None) -> Child:
         """The HTTP API under uvicorn; returns once /readyz answers."""
-        argv = [sys.executable, "-m", "cli", "api", "--host", HOST]
+        argv = [*self.python("api", "cli"), "api", "--host", HOST]
         api = self.start("api", [*argv, "--port", str(self._ports["api"])], extra_env)
         await wait_until(api, api_ready(self.api_url), STARTUP_SECONDS, never)
         return api

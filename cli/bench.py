@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +17,8 @@ from benchmarks.scenarios import SCENARIOS, BenchOptions, plan_runs
 from benchmarks.session import open_session
 from cli.processes import StartupFailed
 
-console = Console()
+# Piped into a file the tables keep their columns instead of wrapping at 80.
+console = Console(width=None if sys.stdout.isatty() else 150)
 DEFAULT_SCENARIOS = "saga,baseline,scaling,compensation"
 
 
@@ -28,6 +30,10 @@ def bench(
         str, typer.Option(help=f"Comma-separated subset of: {', '.join(SCENARIOS)}")
     ] = DEFAULT_SCENARIOS,
     database: Annotated[str, typer.Option(help="sqlite (a temporary file)")] = "sqlite",
+    diagnostics: Annotated[
+        Path | None,
+        typer.Option(help="Keep every process's log here and profile worker and API (cProfile)"),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option(help="JSON file [default: bench/results/<date>-<machine>.json]")
     ] = None,
@@ -43,8 +49,10 @@ def bench(
         raise typer.Exit(2)
     options = BenchOptions(orders, concurrency, workers, chosen)
     now = dt.datetime.now(dt.UTC)
+    if diagnostics is not None:
+        diagnostics.mkdir(parents=True, exist_ok=True)
     try:
-        results = asyncio.run(_run(options))
+        results = asyncio.run(_run(options, diagnostics))
     except StartupFailed as failure:
         console.print(f"[bold red]pizzeria bench:[/] {failure}")
         raise typer.Exit(1) from None
@@ -62,9 +70,9 @@ def bench(
     console.print(f"results written to {path}")
 
 
-async def _run(options: BenchOptions) -> list[ScenarioResult]:
+async def _run(options: BenchOptions, diagnostics: Path | None) -> list[ScenarioResult]:
     plans = plan_runs(options)
     connections = max(plan.concurrency for plan in plans) + 10
     with Progress(console=console, transient=False) as progress:
-        async with open_session(progress, None, connections) as (session, scale):
+        async with open_session(progress, None, connections, diagnostics) as (session, scale):
             return await run_plans(session, plans, scale)
