@@ -70,7 +70,10 @@ def _by_role(values: dict[str, float], role: str) -> str:
 
 
 def _worker(result: ScenarioResult, values: dict[str, float]) -> float:
-    # The baseline runs on its own worker process; each run shows the worker it used.
+    # Each run shows the workers it used: the baseline has its own process, and in
+    # choreography the relay and the consumers do the saga worker's job.
+    if result.mode == "choreography":
+        return values.get("consumers", 0.0) + values.get("relay", 0.0)
     return values.get("baseline worker" if result.mode == "baseline" else "worker", 0.0)
 
 
@@ -90,6 +93,7 @@ def latency_table(results: Sequence[ScenarioResult]) -> Table:
         "e2e p99",
         "POST p50",
         "POST p99",
+        "polls/order",
         "events/order",
     ):
         out.add_column(column, justify="left" if column == "scenario" else "right")

@@ -6,6 +6,8 @@ import dataclasses
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Protocol
 
 import httpx
 from rich.progress import Progress, TaskID
@@ -22,19 +24,33 @@ from benchmarks.results import (
     per_order_ms,
 )
 from benchmarks.scenarios import RunPlan
-from benchmarks.stack import BenchStack
+from cli.processes import Child
 
 WARM_UP_ORDERS = 5
+HTTP_TIMEOUT = 60.0
 MAX_ERROR_SAMPLES = 5
 WorkerScaler = Callable[[int], Awaitable[None]]
 """Makes exactly that many order worker processes poll."""
+
+
+class ProcessGroup(Protocol):
+    """The processes a run is measured on."""
+
+    def processes(self) -> dict[str, list[Child]]:
+        """Every running process by role."""
+        ...
+
+    def check_alive(self) -> None:
+        """Fail with the log of any process that died."""
+        ...
 
 
 @dataclasses.dataclass(frozen=True)
 class Session:
     """What every run of one ``pizzeria bench`` shares."""
 
-    stack: BenchStack
+    stack: "ProcessGroup"
+    work_dir: Path
     http: httpx.AsyncClient
     temporal: Client
     progress: Progress

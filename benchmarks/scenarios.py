@@ -61,7 +61,7 @@ def choreography(options: BenchOptions) -> list[RunPlan]:
             api_order,
             options.orders,
             options.concurrency,
-            options.workers,
+            workers=1,  # one relay and one consumers process
             history=False,
         )
     ]

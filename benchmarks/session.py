@@ -15,7 +15,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 from benchmarks.baseline import BASELINE_TASK_QUEUE
-from benchmarks.runner import Session, WorkerScaler
+from benchmarks.runner import HTTP_TIMEOUT, Session, WorkerScaler
 from benchmarks.stack import STARTUP_SECONDS, BenchStack, never
 from cli.processes import Child
 from cli.readiness import Check, temporal_ready, wait_until
@@ -98,7 +98,9 @@ async def open_session(
             await stack.start_api()
             limits = httpx.Limits(max_connections=http_connections)
             async with httpx.AsyncClient(
-                base_url=stack.api_url, timeout=60.0, limits=limits
+                base_url=stack.api_url, timeout=HTTP_TIMEOUT, limits=limits
             ) as http:
-                session = Session(stack, http, client, progress, uuid.uuid4().hex[:8])
+                session = Session(
+                    stack, Path(work_dir), http, client, progress, uuid.uuid4().hex[:8]
+                )
                 yield session, scale

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from benchmarks import report
+from benchmarks.choreography import choreography_session
 from benchmarks.results import ScenarioResult
 from benchmarks.runner import run_plans
 from benchmarks.scenarios import SCENARIOS, BenchOptions, plan_runs
@@ -19,7 +20,7 @@ from cli.processes import StartupFailed
 
 # Piped into a file the tables keep their columns instead of wrapping at 80.
 console = Console(width=None if sys.stdout.isatty() else 150)
-DEFAULT_SCENARIOS = "saga,baseline,scaling,compensation"
+DEFAULT_SCENARIOS = "saga,baseline,choreography,scaling,compensation"
 
 
 def bench(
@@ -72,7 +73,17 @@ def bench(
 
 async def _run(options: BenchOptions, diagnostics: Path | None) -> list[ScenarioResult]:
     plans = plan_runs(options)
+    on_bus = [plan for plan in plans if plan.mode == "choreography"]
+    on_temporal = [plan for plan in plans if plan.mode != "choreography"]
     connections = max(plan.concurrency for plan in plans) + 10
     with Progress(console=console, transient=False) as progress:
         async with open_session(progress, None, connections, diagnostics) as (session, scale):
-            return await run_plans(session, plans, scale)
+            results = await run_plans(session, on_temporal, scale)
+            if on_bus:
+                async with choreography_session(session, connections) as bus_session:
+                    results += await run_plans(bus_session, on_bus, _one_process_each)
+    return results
+
+
+async def _one_process_each(workers: int) -> None:
+    """Choreography runs one relay and one consumers process; there is nothing to scale."""
