@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routers import admin, delivery, events, health, kitchen, menu, orders
+from api.routers import admin, delivery, events, health, inventory, kitchen, menu, orders
 from api.runtime import RuntimeFactory, open_runtime
 from infra.settings import Settings
 
@@ -44,7 +44,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (orders, kitchen, delivery, events, menu, health, admin):
+    for module in (orders, kitchen, delivery, events, menu, health, admin, inventory):
         app.include_router(module.router)
     return app
 

@@ -119,6 +119,23 @@ class InventoryService:
             )
             return int(result.scalar_one())
 
+    async def count_stock(self, ingredient: str, quantity: int) -> int:
+        """Stock-take: set an ingredient's level to what was counted on the shelf.
+
+        Setting an absolute level is idempotent by nature: repeating it changes nothing.
+        """
+        if quantity < 0:
+            raise ValueError(f"a counted quantity cannot be negative, got {quantity}")
+        row = {"ingredient": ingredient, "quantity": quantity, "threshold": DEFAULT_THRESHOLD}
+        async with transaction(self._sessions) as session:
+            if not await insert_once(session, StockRow, row):
+                await session.execute(
+                    update(StockRow)
+                    .where(col(StockRow.ingredient) == ingredient)
+                    .values(quantity=quantity)
+                )
+        return quantity
+
     async def _reservation(self, order_id: str) -> ReservationRow | None:
         async with self._sessions() as session:
             return await session.get(ReservationRow, order_id)

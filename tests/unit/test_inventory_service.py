@@ -153,3 +153,13 @@ async def test_inventory_outage_refuses_before_touching_stock(services: Services
 async def test_restock_refuses_a_non_positive_quantity(services: Services) -> None:
     with pytest.raises(ValueError, match="at least 1"):
         await services.inventory.restock("basil", 0)
+
+
+async def test_a_stock_take_sets_the_counted_level_and_repeats_harmlessly(
+    services: Services,
+) -> None:
+    assert await services.inventory.count_stock("basil", 7) == 7
+    assert await services.inventory.count_stock("basil", 7) == 7
+    assert (await services.inventory.levels())["basil"] == 7
+    with pytest.raises(ValueError, match="cannot be negative"):
+        await services.inventory.count_stock("basil", -1)
