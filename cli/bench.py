@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime as dt
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -53,10 +54,14 @@ def bench(
     if diagnostics is not None:
         diagnostics.mkdir(parents=True, exist_ok=True)
     try:
+        signal.signal(signal.SIGTERM, _interrupt)
         results = asyncio.run(_run(options, diagnostics))
     except StartupFailed as failure:
         console.print(f"[bold red]pizzeria bench:[/] {failure}")
         raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        console.print("[bold red]pizzeria bench:[/] interrupted; the stack is stopped")
+        raise typer.Exit(130) from None
     console.print(report.latency_table(results))
     console.print(report.cost_table(results))
     path = output or report.default_output(now)
@@ -83,6 +88,11 @@ async def _run(options: BenchOptions, diagnostics: Path | None) -> list[Scenario
                 async with choreography_session(session, connections) as bus_session:
                     results += await run_plans(bus_session, on_bus, _one_process_each)
     return results
+
+
+def _interrupt(*_: object) -> None:
+    """SIGTERM stops the bench as Ctrl-C does: the stack comes down on the way out."""
+    raise KeyboardInterrupt
 
 
 async def _one_process_each(workers: int) -> None:
