@@ -1,5 +1,6 @@
 """Menu, health, readiness, fault injection, OpenAPI and the production guard."""
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -10,6 +11,7 @@ import pytest
 from api.app import InsecureConfiguration, create_app
 from api.gateway import OrderUnavailable
 from api.runtime import Runtime
+from tests.integration.conftest import OrderDesk
 
 ADMIN = "Bearer dev-admin-token"
 
@@ -90,6 +92,15 @@ async def test_openapi_documents_every_route_with_examples(desk) -> None:
     assert schema["components"]["schemas"]["OrderResponse"]["examples"]
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
     assert (await desk.call("GET", "/docs", None)).status_code == 200
+
+
+async def test_the_docs_page_works_without_internet(desk: OrderDesk) -> None:
+    page = (await desk.call("GET", "/docs", None)).text
+    assert "cdn." not in page
+    script = re.search(r'src="([^"]*swagger-ui-bundle\.js)"', page)
+    assert script is not None
+    asset = await desk.call("GET", script.group(1), None)
+    assert asset.status_code == 200 and len(asset.content) > 100_000
 
 
 def test_production_refuses_to_start_with_dev_tokens(stack_settings) -> None:
