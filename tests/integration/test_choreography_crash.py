@@ -2,7 +2,8 @@
 
 A second connection holds SQLite's write lock, so the relay publishes and then
 blocks marking its rows sent, and every consumer blocks inside its handler
-with the messages it fetched still unacknowledged. Both processes are killed
+with the messages it fetched still unacknowledged (the test waits until the
+inventory consumer holds at least one). Both processes are killed
 with SIGKILL in exactly that state and started again. Afterwards every order
 completes, and every side effect exists exactly once.
 """
@@ -22,6 +23,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from choreography.bootstrap import CONSUMERS as CONSUMER_NAMES
 from choreography.names import EVENTS_STREAM, MSG_ID
 from choreography.runtime import open_bus
 from choreography.tables import InboxRow, OutboxRow
@@ -118,7 +120,7 @@ async def test_after_kill_9_every_order_completes_and_every_side_effect_happened
             await until(lambda: _unacked(js, "inventory", 0))  # subscribed, stock seeded
             with write_lock(tmp_path / "pizzeria.db"), processes(settings, RELAY):
                 await until(lambda: _stream_holds(js, ORDERS))
-                await until(lambda: _unacked(js, "inventory", ORDERS))
+                await until(lambda: _unacked(js, "inventory", 1))
                 consumers[0].kill()
         # Both processes died by SIGKILL while the lock still held them mid-work.
         assert len(await bus.deps.store.unsent(100)) == ORDERS  # published, never marked sent
@@ -128,6 +130,7 @@ async def test_after_kill_9_every_order_completes_and_every_side_effect_happened
                 await _deliver(bus, order_id)
             for order_id in order_ids:
                 await until(lambda o=order_id: _settled(bus, o))
+            await until(lambda: _all_acknowledged(js, bus))
 
         engine = make_engine(settings.database_url)
         try:
@@ -151,6 +154,17 @@ async def _unacked(js, consumer: str, count: int) -> bool:
         return (await js.consumer_info(EVENTS_STREAM, consumer)).num_ack_pending >= count
     except Exception:  # the consumer does not exist yet
         return False
+
+
+async def _all_acknowledged(js, bus) -> bool:
+    """Nothing left in the outbox, and every consumer has acknowledged everything."""
+    if await bus.deps.store.unsent(1):
+        return False
+    for consumer in CONSUMER_NAMES:
+        info = await js.consumer_info(EVENTS_STREAM, consumer)
+        if info.num_pending or info.num_ack_pending:
+            return False
+    return True
 
 
 async def _deliver(bus, order_id: str) -> None:
