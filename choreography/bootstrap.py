@@ -12,7 +12,7 @@ from choreography.bus import CommandHandler, MessageBus, Reactions
 from choreography.deps import Deps
 from choreography.handlers import commands, inventory, kitchen, notifications, orders, payments
 from choreography.handlers.read_models import count_in_analytics, record_in_timeline
-from choreography.store import Store
+from choreography.ports import Store
 from domain.commands import (
     CancelOrder,
     Command,

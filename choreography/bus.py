@@ -12,7 +12,7 @@ from typing import Any
 from choreography.deps import Deps
 from choreography.model import Change, Delivery, StoredOrder
 from choreography.names import subject_for
-from choreography.store import VersionConflict
+from choreography.ports import VersionConflict
 from domain.commands import Command
 from domain.errors import OrderNotFound
 from domain.events import DomainEvent, Event

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from choreography.model import StoredOrder
-from choreography.store import Store
+from choreography.ports import Store
 from domain.errors import OrderNotFound
 from domain.events import DomainEvent
 from services.container import Services

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from choreography.model import Change, Deadline, Delivery, StoredOrder
 from choreography.names import subject_for
-from choreography.store import OutgoingEvent, VersionConflict
+from choreography.ports import OutgoingEvent, VersionConflict
 from domain.event_codec import to_json
 from domain.events import DomainEvent
 

@@ -9,7 +9,7 @@ import asyncio
 import logging
 from typing import Protocol
 
-from choreography.store import Store
+from choreography.ports import Store
 
 log = logging.getLogger("pizzeria.relay")
 BATCH = 200

@@ -1,4 +1,4 @@
-"""The port handlers read the order through and the bus commits through, and its SQL adapter.
+"""``SqlStore``: the store port (``choreography.ports``) on the services' database.
 
 ``SqlStore.commit`` is the transactional outbox: the inbox row, the order's new
 state (guarded by its version), its deadlines and its outgoing events go into
@@ -6,9 +6,8 @@ one database transaction, all or nothing.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,6 +15,7 @@ from sqlmodel import col
 
 from choreography.model import Change, Deadline, StoredOrder
 from choreography.names import subject_for
+from choreography.ports import OutgoingEvent, VersionConflict
 from choreography.rows import order_from_row, order_values
 from choreography.tables import DeadlineRow, InboxRow, OrderRow, OutboxRow
 from domain.event_codec import to_json
@@ -24,46 +24,8 @@ from infra.database import insert_once, transaction
 from services.sql import as_utc, rows_changed, utcnow
 
 
-class VersionConflict(Exception):
-    """Someone changed the order since it was loaded; load it again and decide again."""
-
-
 class _NothingToDo(Exception):
     """Rolls the transaction back: the message was handled already, or the work is taken."""
-
-
-@dataclass(frozen=True)
-class OutgoingEvent:
-    """A committed event the relay has not published yet."""
-
-    event_id: str
-    subject: str
-    body: bytes
-
-
-class Store(Protocol):
-    """Reads orders and commits what handlers decide."""
-
-    async def order(self, order_id: str) -> StoredOrder | None:
-        """The order, or None."""
-
-    async def event_types(self, order_id: str) -> list[str]:
-        """The types of the order's events, in the order they were committed."""
-
-    async def handled(self, consumer: str, message_id: str) -> bool:
-        """Whether ``consumer`` has already handled the message."""
-
-    async def commit(self, change: Change, inbox: tuple[str, str] | None = None) -> bool:
-        """Write ``change`` and the inbox row ``(consumer, message_id)``; False if already done."""
-
-    async def unsent(self, limit: int) -> list[OutgoingEvent]:
-        """Committed events not yet published, oldest first."""
-
-    async def mark_sent(self, event_ids: Sequence[str]) -> None:
-        """Record that these events are on the broker."""
-
-    async def due(self, now: datetime, limit: int) -> list[Deadline]:
-        """Pending deadlines that have passed."""
 
 
 class SqlStore:
