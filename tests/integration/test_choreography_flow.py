@@ -1,6 +1,8 @@
 """The choreography end to end: the same HTTP API, a real ``nats-server -js``, real SQLite."""
 
-from collections.abc import AsyncIterator
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
 
 import nats
 import pytest
@@ -41,9 +43,9 @@ async def test_an_order_placed_over_http_is_confirmed_by_services_reacting_on_je
     placed = await desk.place()
     assert placed["status"] == "PLACED"
 
-    order = await desk.wait_for(placed["order_id"], "CONFIRMED")
-    while len(order["timeline"]) < len(HAPPY_START):
-        order = await desk.get(placed["order_id"])
+    order = await order_when(
+        desk, placed["order_id"], lambda o: len(o["timeline"]) >= len(HAPPY_START)
+    )
 
     assert types(order) == HAPPY_START
 
@@ -128,3 +130,45 @@ async def test_a_message_that_keeps_failing_is_parked_and_replaying_it_completes
         assert await list_dead_letters(js) == []
     finally:
         await client.close()
+
+
+async def order_when(desk: OrderDesk, order_id: str, done: Callable[[dict], bool]) -> dict:
+    """The order as soon as ``done(order)`` holds (the timeline fills in asynchronously)."""
+    async with asyncio.timeout(30):
+        while True:
+            order = await desk.get(order_id)
+            if done(order):
+                return order
+            await asyncio.sleep(0.05)
+
+
+def cloudevent(order_id: str, ce_type: str, event_id: str) -> dict:
+    return {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": "urn:test:kitchen-display",
+        "type": ce_type,
+        "subject": order_id,
+        "time": "2026-11-23T12:00:00Z",
+        "datacontenttype": "application/json",
+        "data": {},
+    }
+
+
+async def test_a_reported_event_moves_the_order_once_however_often_it_arrives(desk) -> None:
+    order_id = await desk.confirmed()
+    event = cloudevent(order_id, "com.mariospizzeria.order.cooking_started.v1", str(uuid.uuid4()))
+
+    for _ in range(2):
+        response = await desk.post("/events", "kitchen", json=event)
+        assert response.status_code == 202, response.text
+
+    assert (await desk.get(order_id))["status"] == "COOKING"
+    order = await order_when(desk, order_id, lambda o: "OrderCookingStarted" in types(o))
+    assert types(order).count("OrderCookingStarted") == 1
+
+
+async def test_a_reported_event_for_an_unknown_order_is_404(desk) -> None:
+    event = cloudevent("nobody", "com.mariospizzeria.order.ready.v1", str(uuid.uuid4()))
+    response = await desk.post("/events", "kitchen", json=event)
+    assert response.status_code == 404
