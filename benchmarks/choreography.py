@@ -41,15 +41,16 @@ class ChoreographyProcesses:
 
 @contextlib.asynccontextmanager
 async def choreography_session(
-    orchestration: Session, http_connections: int
+    orchestration: Session, http_connections: int, database_url: str | None = None
 ) -> AsyncIterator[Session]:
     """A choreography stack beside the orchestration one; the session's HTTP client points at it."""
     data_dir = orchestration.work_dir / "choreography"
     data_dir.mkdir(parents=True, exist_ok=True)
     temporal, ui, api, nats = free_ports(4)
-    base = StackPlan(data_dir, host=HOST, temporal_port=temporal, ui_port=ui, api_port=api)
+    url = database_url or f"sqlite+aiosqlite:///{data_dir}/pizzeria.db"
+    base = StackPlan(data_dir, url, HOST, temporal_port=temporal, ui_port=ui, api_port=api)
     plan = ChoreographyPlan(base, nats_port=nats)
-    await seed_database(Settings(database_url=f"sqlite+aiosqlite:///{data_dir}/pizzeria.db"))
+    await seed_database(Settings(database_url=url))
     children: list[Child] = []
     try:
         await start_choreography(plan, children)

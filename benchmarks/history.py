@@ -16,6 +16,7 @@ COUNTED = {
     "local_activities": EventType.EVENT_TYPE_MARKER_RECORDED,
     "updates": EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
     "signals": EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+    "workflow_tasks": EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
 }
 
 
@@ -31,7 +32,7 @@ async def _counts(client: Client, workflow_id: str) -> dict[str, int]:
 
 
 async def sample_history(client: Client, workflow_ids: Sequence[str]) -> History:
-    """Mean events, activities, local activities, updates and signals over a few workflows."""
+    """Mean events, activities, local activities, updates, signals and workflow tasks."""
     sample = list(workflow_ids)[:SAMPLE]
     if not sample:
         return History()

@@ -29,6 +29,8 @@ FIRST_POLL_SECONDS = 0.02
 LONGEST_POLL_SECONDS = 0.1
 # Terminal states too: an order that is already over must not be polled until the timeout.
 SETTLED = frozenset({"CONFIRMED", "REJECTED", "CANCELLED", "DELIVERED"})
+# What a status read that got no answer counts as: a client polling a read simply asks again.
+UNANSWERED = "UNANSWERED"
 CUSTOMER = {"Authorization": "Bearer dev-customer-token"}
 KITCHEN = {"Authorization": "Bearer dev-kitchen-token"}
 DRIVER = {"Authorization": "Bearer dev-driver-token"}
@@ -100,7 +102,12 @@ async def api_order(target: Target, index: int) -> OrderTiming:
     order_id = str(placed.json()["order_id"])
 
     async def read_status() -> str:
-        answer = await http.get(f"/orders/{order_id}", headers=CUSTOMER)
+        try:
+            answer = await http.get(f"/orders/{order_id}", headers=CUSTOMER)
+        except httpx.TransportError:
+            return UNANSWERED
+        if answer.status_code == httpx.codes.SERVICE_UNAVAILABLE:
+            return UNANSWERED  # the API could not ask the workflow in time: ask again
         answer.raise_for_status()
         return str(answer.json()["status"])
 

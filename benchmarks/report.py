@@ -17,6 +17,7 @@ from rich.table import Table
 from benchmarks.results import ScenarioResult
 
 RESULTS_DIR = Path("bench/results")
+ROLES = ("server", "worker", "api", "load generator")
 
 
 def machine() -> dict[str, Any]:
@@ -116,7 +117,7 @@ def latency_table(results: Sequence[ScenarioResult]) -> Table:
 def cost_table(results: Sequence[ScenarioResult]) -> Table:
     """CPU milliseconds per order and peak RSS (MiB) per process role, one row per run."""
     out = Table(title="pizzeria bench: CPU ms per order and peak RSS MiB, by process")
-    roles = ("server", "worker", "api", "load generator")
+    roles = ROLES
     for column in ("scenario", *(f"CPU {r}" for r in roles), *(f"RSS {r}" for r in roles[:3])):
         out.add_column(column, justify="left" if column == "scenario" else "right")
     for r in results:
@@ -128,3 +129,27 @@ def cost_table(results: Sequence[ScenarioResult]) -> Table:
             *(_by_role(rss, role) for role in roles[:3]),
         )
     return out
+
+
+def markdown(results: Sequence[ScenarioResult]) -> str:
+    """The latency and cost tables as one Markdown table (for docs/performance.md)."""
+    head = (
+        "| scenario | workers | in flight | ok/err | orders/s | e2e p50/p95/p99 ms "
+        "| POST p50/p99 ms | events/order | CPU ms/order server/worker/api/load | "
+        "peak RSS MiB server/worker/api |"
+    )
+    lines = [head, "|" + "---|" * 10]
+    for r in results:
+        e2e, place = r.end_to_end_ms, r.place_ms
+        cpu = dict(r.cpu_ms_per_order, worker=_worker(r, r.cpu_ms_per_order))
+        rss = dict(r.peak_rss_mb, worker=_worker(r, r.peak_rss_mb))
+        cells = [
+            r.name, str(r.workers), str(r.concurrency), f"{r.orders - r.errors}/{r.errors}",
+            f"{r.orders_per_second:.1f}", f"{e2e['p50']:.0f} / {e2e['p95']:.0f} / {e2e['p99']:.0f}",
+            f"{place['p50']:.1f} / {place['p99']:.1f}",
+            f"{r.history.events:.0f}" if r.history.sampled else "-",
+            " / ".join(_by_role(cpu, role) for role in ROLES),
+            " / ".join(_by_role(rss, role) for role in ROLES[:3]),
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -20,6 +20,7 @@ class History(BaseModel):
     local_activities: float = 0.0
     updates: float = 0.0
     signals: float = 0.0
+    workflow_tasks: float = 0.0
 
 
 class ScenarioResult(BaseModel):
