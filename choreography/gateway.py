@@ -5,7 +5,7 @@ change and its events land in the database in one transaction and the relay
 publishes them. Answers come from the order store, in the saga's shapes.
 """
 
-from api.gateway import OrderRefused, StaffCommand
+from api.gateway import OrderConflict, OrderRefused, StaffCommand
 from choreography.bus import MessageBus
 from choreography.handlers.commands import OrderClosed
 from choreography.model import StoredOrder
@@ -22,8 +22,14 @@ class ChoreographyOrderGateway:
         self._bus = bus
 
     async def place(self, order: PlaceOrder) -> None:
-        """Store the order and its OrderPlaced; a repeated order id changes nothing."""
-        await self._bus.execute(order)
+        """Store the order and its OrderPlaced; a repeat changes nothing.
+
+        ``OrderConflict`` when the id already belongs to an order with other contents.
+        """
+        stored = (await self._bus.execute(order)).order
+        placed = (stored.customer, stored.items, stored.delivery_address)
+        if placed != (order.customer, order.items, order.delivery_address):
+            raise OrderConflict(f"order '{order.order_id}' was placed with different contents")
 
     async def state(self, order_id: str) -> OrderState | None:
         """The order as the order store has it, or None."""

@@ -172,3 +172,23 @@ async def test_a_reported_event_for_an_unknown_order_is_404(desk) -> None:
     event = cloudevent("nobody", "com.mariospizzeria.order.ready.v1", str(uuid.uuid4()))
     response = await desk.post("/events", "kitchen", json=event)
     assert response.status_code == 404
+
+
+async def test_reusing_a_key_for_a_different_order_is_422_and_keeps_the_first(desk) -> None:
+    first = await desk.place(key="checkout-1", customer_id="cust-reuse")
+    other = desk.body("cust-reuse", items=[{"pizza": "diavola", "size": "small", "quantity": 3}])
+
+    response = await desk.post(
+        "/orders", "customer", json=other, headers={"Idempotency-Key": "checkout-1"}
+    )
+    again = await desk.post(
+        "/orders",
+        "customer",
+        json=desk.body("cust-reuse"),
+        headers={"Idempotency-Key": "checkout-1"},
+    )
+
+    assert response.status_code == 422
+    assert "already used for a different order" in response.json()["detail"]
+    assert (await desk.get(first["order_id"]))["items"] == first["items"]
+    assert again.status_code == 202 and again.json()["order_id"] == first["order_id"]
