@@ -19,7 +19,8 @@ from benchmarks.runner import HTTP_TIMEOUT, Session, WorkerScaler
 from benchmarks.stack import STARTUP_SECONDS, BenchStack, never
 from cli.processes import Child
 from cli.readiness import Check, temporal_ready, wait_until
-from infra.database import create_tables, make_engine, make_session_factory
+from infra.database import make_engine, make_session_factory
+from infra.migrations import upgrade_to_head
 from infra.settings import Settings
 from services.container import build_services
 from services.stock import menu_ingredients
@@ -48,7 +49,7 @@ async def seed_database(settings: Settings) -> None:
     """Create the tables and stock the shelf generously before any service starts."""
     engine = make_engine(settings.database_url)
     try:
-        await create_tables(engine)
+        await upgrade_to_head(engine)
         services = build_services(settings, make_session_factory(engine))
         await services.inventory.seed(dict.fromkeys(menu_ingredients(), PORTIONS))
     finally:

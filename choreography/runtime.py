@@ -24,7 +24,8 @@ from choreography.topology import (
     ensure_streams,
 )
 from infra import nats as nats_connection
-from infra.database import create_tables, make_engine, make_session_factory
+from infra.database import make_engine, make_session_factory
+from infra.migrations import upgrade_to_head
 from infra.settings import Settings
 from services.container import build_services, prepare_database
 from workflows.contracts import Slas
@@ -72,7 +73,7 @@ async def run_relay(settings: Settings, stop: asyncio.Event, tuning: Tuning = Tu
         engine = make_engine(settings.database_url)
         try:
             # Only the choreography's tables are its business: no stock seeding, no services.
-            await create_tables(engine)
+            await upgrade_to_head(engine)
             relay = Relay(SqlStore(make_session_factory(engine)), JetStreamPublisher(js))
             await relay.run(stop, tuning.relay_idle)
         finally:

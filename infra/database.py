@@ -48,12 +48,6 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def create_tables(engine: AsyncEngine) -> None:
-    """Create every table the imported services registered on SQLModel's metadata."""
-    async with engine.begin() as conn:
-        await conn.run_sync(SQLModel.metadata.create_all)
-
-
 @asynccontextmanager
 async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One session in one transaction: committed on success, rolled back on error."""

@@ -8,6 +8,8 @@ The migrations are found beside the packages, as in a checkout: the project is
 installed editable, in development and in the Docker image alike.
 """
 
+import asyncio
+import weakref
 from pathlib import Path
 
 from alembic import command
@@ -44,9 +46,20 @@ def head_revision() -> str | None:
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
     """Apply every migration the database behind ``engine`` has not seen yet."""
-    async with engine.connect() as connection:
+    # Alembic keeps its migration context in a module global: two upgrades interleaving
+    # on one event loop (relay and consumers started in one process) would collide.
+    async with _upgrade_lock(), engine.connect() as connection:
         await connection.run_sync(_upgrade)
         await connection.commit()
+
+
+_LOCKS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _upgrade_lock() -> asyncio.Lock:
+    return _LOCKS.setdefault(asyncio.get_running_loop(), asyncio.Lock())
 
 
 async def upgrade_url_to_head(database_url: str) -> None:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from infra.database import create_tables
+from infra.migrations import upgrade_to_head
 from infra.settings import Settings
 from services.analytics import AnalyticsService
 from services.faults import FaultInjector
@@ -59,6 +59,6 @@ def build_services(settings: Settings, sessions: async_sessionmaker[AsyncSession
 
 
 async def prepare_database(engine: AsyncEngine, services: Services) -> None:
-    """Create every service table (the imports above register them) and seed the stock."""
-    await create_tables(engine)
+    """Bring the schema to the newest migration and seed the stock (both idempotent)."""
+    await upgrade_to_head(engine)
     await services.inventory.seed()

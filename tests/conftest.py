@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from infra.database import create_tables, make_engine, make_session_factory
+from infra.database import make_engine, make_session_factory
+from infra.migrations import upgrade_to_head
 from infra.settings import Settings
 from services.container import Services, build_services, prepare_database
 from tests.postgres.embedded import EmbeddedPostgres
@@ -58,7 +59,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """An engine on a fresh database with every service table created."""
     engine = make_engine(database_url)
-    await create_tables(engine)
+    await upgrade_to_head(engine)
     try:
         yield engine
     finally:
