@@ -5,7 +5,10 @@ charge CPU and memory to each piece; ``BenchStack`` stops all of them on exit,
 also when a scenario fails or the user presses Ctrl-C.
 """
 
+import contextlib
+import signal
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from types import TracebackType
@@ -18,6 +21,7 @@ from workflows.names import search_attribute_flags
 
 HOST = "127.0.0.1"
 STARTUP_SECONDS = 90.0
+STOP_SECONDS = 15.0
 
 
 def free_ports(count: int) -> list[int]:
@@ -119,8 +123,19 @@ class BenchStack:
         """Stop the processes of ``role`` beyond the first ``keep``."""
         children = self.children.get(role, [])
         for child in reversed(children[keep:]):
+            if self.profile_dir is not None:
+                self._interrupt(child)
             child.stop()
         self.children[role] = children[:keep]
+
+    @staticmethod
+    def _interrupt(child: Child) -> None:
+        # uvicorn ends a SIGTERM by re-raising it, which kills cProfile before it writes;
+        # after SIGINT the profiler still gets to save its file.
+        if child.alive():
+            child.process.send_signal(signal.SIGINT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.process.wait(STOP_SECONDS)
 
     def stop_all(self) -> None:
         """Stop everything, newest first: API, workers, then the server."""
