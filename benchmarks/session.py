@@ -46,7 +46,7 @@ def polling(client: Client, child: Child, task_queue: str) -> Check:
 
 
 async def seed_database(settings: Settings) -> None:
-    """Create the tables and stock the shelf generously before any service starts."""
+    """Migrate the schema to head and stock the shelf generously before any service starts."""
     engine = make_engine(settings.database_url)
     try:
         await upgrade_to_head(engine)
