@@ -42,12 +42,14 @@ with workflow.unsafe.imports_passed_through():
         OrderPlaced,
         OrderReady,
         OrderRejected,
+        Purpose,
     )
     from domain.order import TERMINAL, Order, OrderStatus, can_transition, reached
     from services.messages import OrderSnapshot
     from workflows.contracts import OrderInput, OrderState
 
 S = OrderStatus
+PATCH_NOTIFY_IN_BACKGROUND = "notify-customer-in-background"
 
 
 class CancelRequested(Exception):
@@ -181,10 +183,12 @@ class OrderWorkflow:
         await self._recorder.record()  # the read model learns the compensation outcomes
 
     async def _tell_customer_it_is_off(self) -> None:
-        if self._cancel is not None:
-            await self._notifier.send_and_wait("cancellation", ("sms", "email"))
-        else:
-            await self._notifier.send_and_wait("rejection", ("sms", "email"))
+        purpose: Purpose = "cancellation" if self._cancel is not None else "rejection"
+        if workflow.patched(PATCH_NOTIFY_IN_BACKGROUND):
+            # Queued, not awaited: an SMS outage must not hold up the cancel's answer.
+            self._notifier.send(purpose, ("sms", "email"))
+        else:  # orders started before the patch replay as they ran
+            await self._notifier.send_and_wait(purpose, ("sms", "email"))
 
     def _stop_if_cancel_requested(self) -> None:
         if self._cancel is not None:

@@ -1,11 +1,13 @@
-"""Record the histories the replay suite checks: ``python -m tests.replay.record``.
+"""Record the histories the replay suite checks: ``python -m tests.replay.record [SUFFIX]``.
 
 Runs the saga on a fresh dev server with the real worker and writes one JSON
-history per scenario to tests/replay/histories/. Re-record only on purpose:
-a change that breaks replay of these files would break running orders too.
+history per scenario to tests/replay/histories/<scenario><SUFFIX>.json. Never
+overwrite old files: they stand for orders already running. After a change
+guarded by ``workflow.patched``, record new ones under a new suffix.
 """
 
 import asyncio
+import sys
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
@@ -54,7 +56,7 @@ SCENARIOS: dict[str, Callable[[Handle, Services, str], Awaitable[None]]] = {
 }
 
 
-async def record() -> None:
+async def record(suffix: str = "") -> None:
     """Run every scenario and write its history."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(binary("temporal")),
@@ -72,7 +74,7 @@ async def record() -> None:
         try:
             async with build_worker(env.client, services, task_queue="replay-recording"):
                 for name, drive in SCENARIOS.items():
-                    await _record_one(env, services, name, drive)
+                    await _record_one(env, services, name + suffix, drive)
         finally:
             await engine.dispose()
             await env.shutdown()
@@ -85,7 +87,7 @@ async def _record_one(
     drive: Callable[[Handle, Services, str], Awaitable[None]],
 ) -> None:
     await services.faults.clear("payments")
-    if name == "payment_declined":
+    if name.startswith("payment_declined"):
         await services.faults.set("payments", Fault(mode="decline"))
     order_id = f"replay-{name}-{uuid.uuid4().hex[:6]}"
     handle = await env.client.start_workflow(
@@ -102,4 +104,4 @@ async def _record_one(
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    asyncio.run(record(sys.argv[1] if len(sys.argv) > 1 else ""))
