@@ -5,6 +5,8 @@ change and its events land in the database in one transaction and the relay
 publishes them. Answers come from the order store, in the saga's shapes.
 """
 
+import asyncio
+
 from api.gateway import OrderConflict, OrderRefused, StaffCommand
 from choreography.bus import MessageBus
 from choreography.handlers.commands import OrderClosed
@@ -13,6 +15,9 @@ from domain.commands import CancelOrder, Command, PlaceOrder
 from domain.errors import IllegalTransition
 from domain.events import Event
 from workflows.contracts import OrderState
+
+UNDO_WAIT = 20.0
+"""Seconds a cancel waits for the undo; the saga's cancel update waits likewise."""
 
 
 class ChoreographyOrderGateway:
@@ -41,13 +46,33 @@ class ChoreographyOrderGateway:
         return await self._run(command)
 
     async def cancel(self, command: CancelOrder) -> OrderState:
-        """Cancel; the compensating services react to OrderCancelled on their own."""
+        """Cancel, and answer once the compensating services have undone the order.
+
+        They react to OrderCancelled on their own; with no coordinator to ask, the
+        gateway watches for the undo's traces, for at most ``UNDO_WAIT`` seconds.
+        """
         try:
             stored = await self._bus.execute(command)
         except IllegalTransition as refusal:
             reason = f"an order that is {refusal.current} can no longer be cancelled"
             raise OrderRefused(reason) from None
-        return await self._state(stored)
+        await self._until_undone(stored.order_id)
+        return await self._state(await self._bus.deps.store.order(stored.order_id) or stored)
+
+    async def _until_undone(self, order_id: str) -> None:
+        deadline = asyncio.get_running_loop().time() + UNDO_WAIT
+        while asyncio.get_running_loop().time() < deadline:
+            if await self._undone(order_id):
+                return
+            await asyncio.sleep(0.05)
+
+    async def _undone(self, order_id: str) -> bool:
+        """Charged → refunded, reserved → released, and no open kitchen ticket."""
+        types = set(await self._bus.deps.store.event_types(order_id))
+        refunded = "PaymentProcessed" not in types or "PaymentRefunded" in types
+        released = "InventoryReserved" not in types or "InventoryReleased" in types
+        ticket = await self._bus.deps.services.kitchen.ticket(order_id)
+        return refunded and released and (ticket is None or ticket.status == "cancelled")
 
     async def deliver_event(self, event: Event) -> None:
         """Apply a reported kitchen or driver event; an ended order refuses it (409)."""

@@ -103,6 +103,11 @@ class KitchenService:
         row = await self._ticket(order_id)
         return row.to_ticket() if row is not None else None
 
+    async def ticket(self, order_id: str) -> Ticket | None:
+        """The order's ticket, if the kitchen ever got one."""
+        row = await self._ticket(order_id)
+        return row.to_ticket() if row is not None else None
+
     async def queue(self) -> list[Ticket]:
         """Tickets still to cook or cooking, oldest first."""
         query = (

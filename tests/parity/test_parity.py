@@ -97,6 +97,9 @@ async def cancel_before_cooking(harness: Harness) -> str:
     response = await harness.desk.post(f"/orders/{order_id}/cancel", "customer")
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "CANCELLED"
+    # Both modes answer once compensation has run: the refund and release are in.
+    answered = {entry["type"] for entry in response.json()["timeline"]}
+    assert {"PaymentRefunded", "InventoryReleased"} <= answered
     return order_id
 
 
