@@ -67,8 +67,10 @@ class ChoreographyOrderGateway:
             await asyncio.sleep(0.05)
 
     async def _undone(self, order_id: str) -> bool:
-        """Charged → refunded, reserved → released, and no open kitchen ticket."""
-        types = set(await self._bus.deps.store.event_types(order_id))
+        """Charged → refunded, reserved → released (in the timeline the answer shows),
+        and no open kitchen ticket."""
+        view = await self._bus.deps.services.orders.get(order_id)
+        types = {entry.type for entry in view.timeline} if view is not None else set()
         refunded = "PaymentProcessed" not in types or "PaymentRefunded" in types
         released = "InventoryReserved" not in types or "InventoryReleased" in types
         ticket = await self._bus.deps.services.kitchen.ticket(order_id)

@@ -298,10 +298,10 @@ class OrderWorkflow:
 
     def _ensure_can_advance(self, target: OrderStatus) -> None:
         status = self._order.status
-        if self._closing or self._cancel is not None:
-            raise _refusal(f"the order is being cancelled; it cannot become {target}")
         if not can_transition(status, target):
             raise _refusal(f"an order that is {status} cannot become {target}")
+        if self._closing or self._cancel is not None:
+            raise _refusal(f"the order is being cancelled; it cannot become {target}")
 
     def _snapshot(self) -> OrderSnapshot:
         order = self._order

@@ -46,6 +46,7 @@ async def test_repeating_after_the_order_closed_does_not_start_it_again(desk) ->
     order_id = placed["order_id"]
     await desk.wait_for(order_id, "CONFIRMED")
     await desk.post(f"/orders/{order_id}/cancel", "customer")
+    await desk.handle(order_id).result()  # the cancellation texts go out, then it closes
     closed = await desk.handle(order_id).describe()
     assert closed.status == WorkflowExecutionStatus.COMPLETED
 
