@@ -84,10 +84,11 @@ class PickUpRequest(Body):
 
 
 class Links(BaseModel):
-    """Where to read the order over HTTP and where to inspect its workflow in the Temporal UI."""
+    """Where to read the order over HTTP and where to inspect its workflow in the Temporal UI
+    (null in choreography mode, which runs no workflow)."""
 
     self: str = Field(examples=["http://localhost:8000/orders/0b6f1c2e"])
-    workflow: str = Field(
+    workflow: str | None = Field(
         examples=["http://localhost:8233/namespaces/default/workflows/order-0b6f1c2e"]
     )
 

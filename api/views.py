@@ -9,12 +9,17 @@ from workflows.names import workflow_id
 
 
 def links(settings: Settings, order_id: str) -> Links:
-    """The order's own URL and its workflow's page in the Temporal web UI."""
+    """The order's own URL and its workflow's page in the Temporal web UI.
+
+    Choreography runs no workflow, so there ``workflow`` is null rather than a dead link.
+    """
+    own = f"{settings.public_url.rstrip('/')}/orders/{order_id}"
+    if settings.mode == "choreography":
+        return Links(self=own, workflow=None)
     ui = settings.temporal_ui_url.rstrip("/")
     namespace = settings.temporal_namespace
     return Links(
-        self=f"{settings.public_url.rstrip('/')}/orders/{order_id}",
-        workflow=f"{ui}/namespaces/{namespace}/workflows/{workflow_id(order_id)}",
+        self=own, workflow=f"{ui}/namespaces/{namespace}/workflows/{workflow_id(order_id)}"
     )
 
 

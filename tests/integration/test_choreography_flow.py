@@ -42,6 +42,7 @@ async def test_an_order_placed_over_http_is_confirmed_by_services_reacting_on_je
 ) -> None:
     placed = await desk.place()
     assert placed["status"] == "PLACED"
+    assert placed["links"]["workflow"] is None  # no workflow to point at in this mode
 
     order = await order_when(
         desk, placed["order_id"], lambda o: len(o["timeline"]) >= len(HAPPY_START)
