@@ -59,14 +59,7 @@ class StoredOrder(BaseModel):
 
     def snapshot(self) -> OrderSnapshot:
         """The read model's picture of this order."""
-        order = self.order
-        return OrderSnapshot(
-            order_id=order.order_id,
-            status=order.status,
-            customer_id=order.customer.id,
-            total=order.total,
-            items=order.items,
-        )
+        return OrderSnapshot.of(self.order)
 
     def state(self, event_types: list[str]) -> OrderState:
         """The answer the API gives, in the saga's ``OrderState`` shape."""

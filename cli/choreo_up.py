@@ -23,7 +23,7 @@ from rich.table import Table
 
 from choreography.bootstrap import CONSUMERS
 from choreography.names import EVENTS_STREAM
-from cli.processes import Child, StartupFailed, ensure_free
+from cli.processes import Child, StartupFailed, ensure_free, supervise
 from cli.readiness import Check, api_ready, wait_until
 from cli.stack import StackPlan
 from infra.binaries import BinaryNotFound, binary
@@ -165,7 +165,7 @@ def run_choreography_stack(plan: ChoreographyPlan, settings: Settings) -> int:
         preflight(plan)
         asyncio.run(start_choreography(plan, children, stopping))
         announce(plan, settings, time.monotonic() - started)
-        _supervise(children, stopping)
+        supervise(children, stopping)
     except StartupFailed as failure:
         console.print(f"[bold red]pizzeria up:[/] {failure}", soft_wrap=True)
         return 1
@@ -174,16 +174,6 @@ def run_choreography_stack(plan: ChoreographyPlan, settings: Settings) -> int:
             child.stop()
     console.print("stopped NATS, relay, consumers and API")
     return 0
-
-
-def _supervise(children: list[Child], stopping: threading.Event) -> None:
-    while not stopping.wait(0.5):
-        for child in children:
-            if not child.alive():
-                code = child.process.returncode
-                raise StartupFailed(
-                    f"{child.name} stopped unexpectedly (exit code {code}); log:\n{child.tail()}"
-                )
 
 
 def announce(plan: ChoreographyPlan, settings: Settings, seconds: float) -> None:

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,3 +100,14 @@ class Child:
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+def supervise(children: list[Child], stopping: threading.Event) -> None:
+    """Wait for Ctrl-C or SIGTERM; if a child dies on its own, stop the rest and say why."""
+    while not stopping.wait(0.5):
+        for child in children:
+            if not child.alive():
+                code = child.process.returncode
+                raise StartupFailed(
+                    f"{child.name} stopped unexpectedly (exit code {code}); log:\n{child.tail()}"
+                )

@@ -13,7 +13,7 @@ from rich.table import Table
 from temporalio.client import Client
 
 from cli.choreo_up import ChoreographyPlan, Mode, run_choreography_stack
-from cli.processes import Child, StartupFailed, ensure_free
+from cli.processes import Child, StartupFailed, ensure_free, supervise
 from cli.readiness import api_ready, temporal_ready, wait_until, worker_polling
 from cli.stack import StackPlan
 from infra.binaries import BinaryNotFound, binary
@@ -106,17 +106,6 @@ async def start(
     api = Child.start("API", plan.api_argv(), env, logs / "api.log")
     children.append(api)
     await wait_until(api, api_ready(plan.api_url), STARTUP_TIMEOUT_SECONDS, stopping.is_set)
-
-
-def supervise(children: list[Child], stopping: threading.Event) -> None:
-    """Wait for Ctrl-C or SIGTERM; if a child dies on its own, stop the rest and say why."""
-    while not stopping.wait(0.5):
-        for child in children:
-            if not child.alive():
-                code = child.process.returncode
-                raise StartupFailed(
-                    f"{child.name} stopped unexpectedly (exit code {code}); log:\n{child.tail()}"
-                )
 
 
 def announce(plan: StackPlan, settings: Settings, seconds: float) -> None:

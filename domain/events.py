@@ -8,12 +8,12 @@ them to and from CloudEvents.
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from domain.order import OrderItem
+from domain.order import Order, OrderItem
 
 Channel = Literal["sms", "email"]
 Purpose = Literal["confirmation", "delay", "cancellation", "rejection", "out_for_delivery"]
@@ -43,6 +43,20 @@ class OrderPlaced(DomainEvent):
     items: list[OrderItem]
     total: Decimal
     delivery_address: str
+
+
+def placed_fields(order: Order) -> dict[str, Any]:
+    """What OrderPlaced says about ``order`` (everything but the envelope)."""
+    customer = order.customer
+    return {
+        "customer_id": customer.id,
+        "customer_name": customer.name,
+        "customer_phone": customer.phone,
+        "customer_email": customer.email,
+        "items": order.items,
+        "total": order.total,
+        "delivery_address": order.delivery_address,
+    }
 
 
 class InventoryReserved(DomainEvent):

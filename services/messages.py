@@ -8,12 +8,12 @@ effect and returns the first result.
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.events import Channel, Event, Purpose
-from domain.order import OrderItem, OrderStatus
+from domain.order import Order, OrderItem, OrderStatus
 
 
 class Message(BaseModel):
@@ -149,6 +149,18 @@ class OrderSnapshot(Message):
     total: Decimal
     items: list[OrderItem]
     compensations: list[CompensationRecord] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, order: Order, compensations: list[CompensationRecord] | None = None) -> Self:
+        """The snapshot of ``order``, with the compensations that ran so far."""
+        return cls(
+            order_id=order.order_id,
+            status=order.status,
+            customer_id=order.customer.id,
+            total=order.total,
+            items=order.items,
+            compensations=compensations or [],
+        )
 
 
 class RecordEvents(Message):

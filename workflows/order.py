@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         OrderReady,
         OrderRejected,
         Purpose,
+        placed_fields,
     )
     from domain.order import TERMINAL, Order, OrderStatus, can_transition, reached
     from services.messages import OrderSnapshot
@@ -195,17 +196,7 @@ class OrderWorkflow:
             raise CancelRequested()
 
     def _placed(self) -> OrderPlaced:
-        order, customer = self._order, self._order.customer
-        return self._recorder.new(
-            OrderPlaced,
-            customer_id=customer.id,
-            customer_name=customer.name,
-            customer_phone=customer.phone,
-            customer_email=customer.email,
-            items=order.items,
-            total=order.total,
-            delivery_address=order.delivery_address,
-        )
+        return self._recorder.new(OrderPlaced, **placed_fields(self._order))
 
     # Staff commands: validated updates. Each returns the new state.
 
@@ -304,15 +295,7 @@ class OrderWorkflow:
             raise _refusal(f"the order is being cancelled; it cannot become {target}")
 
     def _snapshot(self) -> OrderSnapshot:
-        order = self._order
-        return OrderSnapshot(
-            order_id=order.order_id,
-            status=order.status,
-            customer_id=order.customer.id,
-            total=order.total,
-            items=order.items,
-            compensations=list(self._undo.records),
-        )
+        return OrderSnapshot.of(self._order, list(self._undo.records))
 
 
 def _refusal(message: str) -> ApplicationError:

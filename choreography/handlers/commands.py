@@ -17,6 +17,7 @@ from domain.events import (
     OrderOutForDelivery,
     OrderPlaced,
     OrderReady,
+    placed_fields,
 )
 from domain.order import TERMINAL, Order, OrderStatus, reached
 from workflows.names import STATUS_AFTER_EVENT
@@ -36,19 +37,7 @@ async def place_order(command: PlaceOrder, deps: Deps) -> Change:
         items=command.items,
         delivery_address=command.delivery_address,
     )
-    customer = order.customer
-    placed = deps.stamped(
-        OrderPlaced,
-        order.order_id,
-        "placed",
-        customer_id=customer.id,
-        customer_name=customer.name,
-        customer_phone=customer.phone,
-        customer_email=customer.email,
-        items=order.items,
-        total=order.total,
-        delivery_address=order.delivery_address,
-    )
+    placed = deps.stamped(OrderPlaced, order.order_id, "placed", **placed_fields(order))
     return Change(events=(placed,), order=StoredOrder(order=order, slas=deps.slas))
 
 
