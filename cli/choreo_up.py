@@ -8,11 +8,8 @@ shares the SQLite file in the data directory, and the API runs with
 caller can always stop what did start.
 """
 
-import asyncio
-import signal
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -23,7 +20,7 @@ from rich.table import Table
 
 from choreography.bootstrap import CONSUMERS
 from choreography.names import EVENTS_STREAM
-from cli.processes import Child, StartupFailed, ensure_free, supervise
+from cli.processes import Child, StartupFailed, ensure_free, serve_children
 from cli.readiness import Check, api_ready, wait_until
 from cli.stack import StackPlan
 from infra.binaries import BinaryNotFound, binary
@@ -156,24 +153,15 @@ def _consumers_bound(url: str) -> Check:
 
 def run_choreography_stack(plan: ChoreographyPlan, settings: Settings) -> int:
     """Start everything, serve until Ctrl-C or SIGTERM, stop everything; the exit code."""
-    stopping = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopping.set())
-    children: list[Child] = []
-    try:
-        started = time.monotonic()
+
+    async def start_all(children: list[Child], stopping: threading.Event) -> None:
         preflight(plan)
-        asyncio.run(start_choreography(plan, children, stopping))
-        announce(plan, settings, time.monotonic() - started)
-        supervise(children, stopping)
-    except StartupFailed as failure:
-        console.print(f"[bold red]pizzeria up:[/] {failure}", soft_wrap=True)
-        return 1
-    finally:
-        for child in reversed(children):
-            child.stop()
-    console.print("stopped NATS, relay, consumers and API")
-    return 0
+        await start_choreography(plan, children, stopping)
+
+    def ready(seconds: float) -> None:
+        announce(plan, settings, seconds)
+
+    return serve_children(start_all, ready, "NATS, relay, consumers and API", console)
 
 
 def announce(plan: ChoreographyPlan, settings: Settings, seconds: float) -> None:

@@ -5,6 +5,7 @@ which then stops them in reverse order. On Linux each child also asks the
 kernel to kill it if ``pizzeria up`` itself dies without cleaning up.
 """
 
+import asyncio
 import ctypes
 import os
 import signal
@@ -12,9 +13,13 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from rich.console import Console
 
 PR_SET_PDEATHSIG = 1
 STOP_TIMEOUT_SECONDS = 15.0
@@ -111,3 +116,30 @@ def supervise(children: list[Child], stopping: threading.Event) -> None:
                 raise StartupFailed(
                     f"{child.name} stopped unexpectedly (exit code {code}); log:\n{child.tail()}"
                 )
+
+
+StartChildren = Callable[[list[Child], threading.Event], Coroutine[Any, Any, None]]
+
+
+def serve_children(
+    start: StartChildren, announce: Callable[[float], None], names: str, console: Console
+) -> int:
+    """Start the children, announce them, serve until Ctrl-C or SIGTERM (or a child dies),
+    then stop every child in reverse order; the exit code."""
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    children: list[Child] = []
+    try:
+        started = time.monotonic()
+        asyncio.run(start(children, stopping))
+        announce(time.monotonic() - started)
+        supervise(children, stopping)
+    except StartupFailed as failure:
+        console.print(f"[bold red]pizzeria up:[/] {failure}", soft_wrap=True)
+        return 1
+    finally:
+        for child in reversed(children):
+            child.stop()
+    console.print(f"stopped {names}")
+    return 0

@@ -1,9 +1,6 @@
 """``pizzeria up``: Temporal dev server, worker and API as child processes, stopped together."""
 
-import asyncio
-import signal
 import threading
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +10,7 @@ from rich.table import Table
 from temporalio.client import Client
 
 from cli.choreo_up import ChoreographyPlan, Mode, run_choreography_stack
-from cli.processes import Child, StartupFailed, ensure_free, supervise
+from cli.processes import Child, StartupFailed, ensure_free, serve_children
 from cli.readiness import api_ready, temporal_ready, wait_until, worker_polling
 from cli.stack import StackPlan
 from infra.binaries import BinaryNotFound, binary
@@ -55,24 +52,15 @@ def up(
 
 def run_stack(plan: StackPlan, settings: Settings) -> int:
     """Start everything, serve until told to stop, stop everything; the exit code."""
-    stopping = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopping.set())
-    children: list[Child] = []
-    try:
-        started = time.monotonic()
+
+    async def start_all(children: list[Child], stopping: threading.Event) -> None:
         preflight(plan)
-        asyncio.run(start(plan, settings, children, stopping))
-        announce(plan, settings, time.monotonic() - started)
-        supervise(children, stopping)
-    except StartupFailed as failure:
-        console.print(f"[bold red]pizzeria up:[/] {failure}", soft_wrap=True)
-        return 1
-    finally:
-        for child in reversed(children):
-            child.stop()
-    console.print("stopped Temporal, worker and API")
-    return 0
+        await start(plan, settings, children, stopping)
+
+    def ready(seconds: float) -> None:
+        announce(plan, settings, seconds)
+
+    return serve_children(start_all, ready, "Temporal, worker and API", console)
 
 
 def preflight(plan: StackPlan) -> None:
