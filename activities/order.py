@@ -88,5 +88,4 @@ class OrderActivities:
     async def record_events(self, request: RecordEvents) -> None:
         """Local activity: append events to the log, update the read model and analytics."""
         await self._services.orders.record(request)
-        for event in request.events:
-            await self._services.analytics.record(event)
+        await self._services.analytics.record(*request.events)

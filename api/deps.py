@@ -14,10 +14,10 @@ from typing import Annotated, Literal
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.gateway import OrderGateway
 from api.runtime import Runtime
 from infra.settings import Settings
 from services.container import Services
+from workflows.gateway import OrderGateway
 
 Role = Literal["customer", "kitchen", "driver", "admin"]
 ROLES: dict[str, Role] = {role: role for role in ("customer", "kitchen", "driver", "admin")}

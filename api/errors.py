@@ -8,8 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.gateway import OrderRefused, OrderUnavailable
 from domain.errors import OrderNotFound
+from workflows.gateway import OrderRefused, OrderUnavailable
 
 UNREACHABLE = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED}
 

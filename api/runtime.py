@@ -15,7 +15,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from api.gateway import OrderGateway
 from api.temporal_gateway import TemporalOrderGateway
 from choreography.bootstrap import bootstrap
 from choreography.gateway import ChoreographyOrderGateway
@@ -26,6 +25,7 @@ from infra.settings import Settings
 from infra.temporal import connect
 from services.container import Services, build_services, prepare_database
 from workflows.contracts import Slas
+from workflows.gateway import OrderGateway
 
 Probe = Callable[[], Awaitable[None]]
 """A readiness check: returns when the dependency answers, raises when it does not."""

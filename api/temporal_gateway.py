@@ -20,13 +20,13 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.gateway import OrderConflict, OrderRefused, OrderUnavailable, StaffCommand
 from domain.commands import CancelOrder, MarkDelivered, MarkReady, PickUp, PlaceOrder, StartCooking
 from domain.errors import IllegalTransition, OrderNotFound
 from domain.events import Event
 from domain.order import OrderStatus, order_total, pizza_count
 from workflows import names
 from workflows.contracts import OrderInput, OrderState, Slas
+from workflows.gateway import OrderConflict, OrderRefused, OrderUnavailable, StaffCommand
 
 UPDATE_FOR: dict[type[StaffCommand], str] = {
     StartCooking: names.UPDATE_START_COOKING,

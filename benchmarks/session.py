@@ -9,40 +9,20 @@ from pathlib import Path
 
 import httpx
 from rich.progress import Progress
-from temporalio.api.enums.v1 import TaskQueueType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 from benchmarks.baseline import BASELINE_TASK_QUEUE
 from benchmarks.runner import HTTP_TIMEOUT, Session, WorkerScaler
 from benchmarks.stack import STARTUP_SECONDS, BenchStack, never
-from cli.processes import Child
-from cli.readiness import Check, temporal_ready, wait_until
+from cli.readiness import temporal_ready, wait_until, worker_polling
 from infra.database import make_engine, make_session_factory
 from infra.migrations import upgrade_to_head
 from infra.settings import Settings
 from services.container import build_services
 from services.stock import menu_ingredients
-from workflows.names import TASK_QUEUE
 
 # Enough portions that no run ever sells out (an out-of-stock order would be a refusal).
 PORTIONS = 10_000_000
-
-
-def polling(client: Client, child: Child, task_queue: str) -> Check:
-    """The process ``child`` (identity ``<pid>@host``) polls ``task_queue`` for workflow tasks."""
-    request = DescribeTaskQueueRequest(
-        namespace=client.namespace,
-        task_queue=TaskQueue(name=task_queue),
-        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    )
-
-    async def check() -> bool:
-        answer = await client.workflow_service.describe_task_queue(request)
-        return any(p.identity.startswith(f"{child.pid}@") for p in answer.pollers)
-
-    return check
 
 
 async def seed_database(settings: Settings) -> None:
@@ -72,7 +52,7 @@ def worker_scaler(stack: BenchStack, client: Client) -> WorkerScaler:
         stack.stop_role("worker", keep=workers)
         while len(stack.children.get("worker", [])) < workers:
             child = stack.start_order_worker()
-            await wait_until(child, polling(client, child, TASK_QUEUE), STARTUP_SECONDS, never)
+            await wait_until(child, worker_polling(client, child), STARTUP_SECONDS, never)
 
     return scale
 
@@ -94,7 +74,7 @@ async def open_session(
             scale = worker_scaler(stack, client)
             await scale(1)
             baseline = stack.start("baseline worker", stack.baseline_worker_argv())
-            check = polling(client, baseline, BASELINE_TASK_QUEUE)
+            check = worker_polling(client, baseline, BASELINE_TASK_QUEUE)
             await wait_until(baseline, check, STARTUP_SECONDS, never)
             await stack.start_api()
             limits = httpx.Limits(max_connections=http_connections)

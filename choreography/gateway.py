@@ -7,7 +7,6 @@ publishes them. Answers come from the order store, in the saga's shapes.
 
 import asyncio
 
-from api.gateway import OrderConflict, OrderRefused, StaffCommand
 from choreography.bus import MessageBus
 from choreography.handlers.commands import OrderClosed
 from choreography.model import StoredOrder
@@ -15,6 +14,7 @@ from domain.commands import CancelOrder, Command, PlaceOrder
 from domain.errors import IllegalTransition
 from domain.events import Event
 from workflows.contracts import OrderState
+from workflows.gateway import OrderConflict, OrderRefused, StaffCommand
 
 UNDO_WAIT = 20.0
 """Seconds a cancel waits for the undo; the saga's cancel update waits likewise."""

@@ -53,11 +53,11 @@ def temporal_ready(settings: Settings, into: list[Client]) -> Check:
     return check
 
 
-def worker_polling(client: Client, worker: Child) -> Check:
-    """The worker process (identity ``<pid>@host``) polls the order task queue."""
+def worker_polling(client: Client, worker: Child, task_queue: str = TASK_QUEUE) -> Check:
+    """The worker process (identity ``<pid>@host``) polls ``task_queue`` for workflow tasks."""
     request = DescribeTaskQueueRequest(
         namespace=client.namespace,
-        task_queue=TaskQueue(name=TASK_QUEUE),
+        task_queue=TaskQueue(name=task_queue),
         task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     )
 

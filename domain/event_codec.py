@@ -6,14 +6,12 @@ through ``UPCASTERS`` until they reach the version the code knows, so a v1
 event written last year still decodes after a v2 lands.
 """
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from cloudevents.core.exceptions import BaseCloudEventException
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
-from pydantic import ValidationError
 
 from domain.events import EVENT_ADAPTER, EVENT_TYPES_BY_CE_TYPE, DomainEvent, Event
 
@@ -101,15 +99,9 @@ def upcast(payload: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-def decode_json(raw: str | bytes) -> Event:
-    """``decode`` for a JSON string."""
-    return decode(json.loads(raw))
-
-
 __all__ = [
     "MalformedCloudEvent",
     "UnknownEventType",
-    "ValidationError",
     "decode",
     "encode",
     "from_cloudevent",

@@ -84,21 +84,11 @@ class AnalyticsService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def record(self, event: Event) -> None:
-        """Count the event once, however often it is delivered."""
-        delta = changes(event)
-        day = event.occurred_at.astimezone(UTC).date().isoformat()
-        processed = {"event_id": str(event.event_id), "processed_at": utcnow()}
+    async def record(self, *events: Event) -> None:
+        """Count each event once, however often it is delivered; one transaction for all."""
         async with transaction(self._sessions) as session:
-            if not await insert_once(session, ProcessedEventRow, processed) or not delta:
-                return
-            await insert_once(session, DailyRow, {"day": day, **ZEROS})
-            columns = table_of(DailyRow).c
-            await session.execute(
-                update(DailyRow)
-                .where(col(DailyRow.day) == day)
-                .values({name: columns[name] + step for name, step in delta.items()})
-            )
+            for event in events:
+                await _count(session, event)
 
     async def metrics(self) -> OrderMetrics:
         """Totals over every day, with the days oldest first."""
@@ -108,3 +98,18 @@ class AnalyticsService:
         totals = {name: sum(getattr(day, name) for day in days) for name in FIELDS}
         revenue = sum((day.revenue for day in days), Decimal("0.00"))
         return OrderMetrics(revenue=revenue, days=days, **totals)
+
+
+async def _count(session: AsyncSession, event: Event) -> None:
+    delta = changes(event)
+    day = event.occurred_at.astimezone(UTC).date().isoformat()
+    processed = {"event_id": str(event.event_id), "processed_at": utcnow()}
+    if not await insert_once(session, ProcessedEventRow, processed) or not delta:
+        return
+    await insert_once(session, DailyRow, {"day": day, **ZEROS})
+    columns = table_of(DailyRow).c
+    await session.execute(
+        update(DailyRow)
+        .where(col(DailyRow.day) == day)
+        .values({name: columns[name] + step for name, step in delta.items()})
+    )

@@ -5,8 +5,7 @@ from datetime import timedelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.commands import PlaceOrder
-from domain.order import OrderStatus
-from services.messages import CompensationRecord, OrderSnapshot
+from services.messages import OrderSnapshot
 
 
 class Slas(BaseModel):
@@ -34,6 +33,3 @@ class OrderState(OrderSnapshot):
     event_types: list[str] = Field(default_factory=list)
     cancel_requested: bool = False
     terminal: bool = False
-
-
-__all__ = ["CompensationRecord", "OrderInput", "OrderState", "OrderStatus", "Slas"]

@@ -5,12 +5,12 @@ from typing import Annotated, Any
 
 from fastapi import Path
 
-from api.gateway import OrderUnavailable, StaffCommand
 from api.runtime import Runtime
 from api.schemas import OrderResponse
 from api.views import order_response
 from domain.errors import OrderNotFound
 from workflows.contracts import OrderState
+from workflows.gateway import OrderUnavailable, StaffCommand
 
 OrderId = Annotated[
     str,

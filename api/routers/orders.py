@@ -6,12 +6,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 
 from api.deps import AnyRole, CustomerOrAdminRole, CustomerRole, RuntimeDep, StaffRole
-from api.gateway import OrderConflict
 from api.routers.common import ORDER_ERRORS, TRANSITION_ERRORS, OrderId, after_change, read_order
 from api.schemas import CancelRequest, OrderList, OrderResponse, PlaceOrderRequest
 from api.views import placed, summary
 from domain.commands import CancelOrder, PlaceOrder
 from domain.order import OrderStatus
+from workflows.gateway import OrderConflict
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 

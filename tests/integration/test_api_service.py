@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from api.app import InsecureConfiguration, create_app
-from api.gateway import OrderUnavailable
 from api.runtime import Runtime
 from tests.integration.conftest import OrderDesk
+from workflows.gateway import OrderUnavailable
 
 ADMIN = "Bearer dev-admin-token"
 

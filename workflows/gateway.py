@@ -1,8 +1,10 @@
-"""The port through which the API drives orders.
+"""The port through which an entry point drives orders, whichever mode runs them.
 
-Routers speak only to an ``OrderGateway``; orchestration implements it with
-Temporal (``TemporalOrderGateway``) and choreography with the broker, so both
-modes serve the same paths, status codes and bodies.
+The API's routers speak only to an ``OrderGateway``; orchestration implements
+it with Temporal (``api.temporal_gateway``) and choreography with the broker
+(``choreography.gateway``), so both modes serve the same paths, status codes
+and bodies. It lives here, below both, beside ``OrderState``: neither
+implementation has to import the other's package.
 """
 
 from typing import Protocol
