@@ -33,3 +33,5 @@ class OrderState(OrderSnapshot):
     event_types: list[str] = Field(default_factory=list)
     cancel_requested: bool = False
     terminal: bool = False
+    held_events: list[str] = Field(default_factory=list)
+    """Types of domain events that arrived early and wait for the stage before them."""
