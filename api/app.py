@@ -7,7 +7,17 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api.errors import install_error_handlers
-from api.routers import admin, delivery, events, health, inventory, kitchen, menu, orders
+from api.routers import (
+    admin,
+    attention,
+    delivery,
+    events,
+    health,
+    inventory,
+    kitchen,
+    menu,
+    orders,
+)
 from api.runtime import RuntimeFactory, open_runtime
 from infra.settings import Settings
 
@@ -46,7 +56,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (orders, kitchen, delivery, events, menu, health, admin, inventory):
+    for module in (orders, kitchen, delivery, events, menu, health, admin, attention, inventory):
         app.include_router(module.router)
     return app
 

@@ -50,6 +50,7 @@ def order_response(
         items=current.items,
         timeline=stored.timeline if stored else [],
         compensations=current.compensations,
+        needs_attention=current.needs_attention,
         links=links(settings, current.order_id),
     )
 
@@ -62,5 +63,6 @@ def summary(settings: Settings, snapshot: OrderSnapshot) -> OrderSummary:
         customer_id=snapshot.customer_id,
         total=snapshot.total,
         items=snapshot.items,
+        needs_attention=snapshot.needs_attention,
         links=links(settings, snapshot.order_id),
     )

@@ -49,10 +49,11 @@ class CompensationStack:
 
     async def retry_stuck(self, retry: RetryPolicy) -> None:
         """Run the stuck undos again, in unwinding order; those that fail again stay stuck."""
-        stuck, self.stuck = self.stuck, []
-        for step, undo in stuck:
-            if not await self._attempt(step, undo, retry):
-                self.stuck.append((step, undo))
+        # The order needs a person until the round has ended: ``stuck`` changes only then.
+        still = [
+            (step, undo) for step, undo in self.stuck if not await self._attempt(step, undo, retry)
+        ]
+        self.stuck = still
 
     def resolve_stuck(self, detail: str) -> None:
         """A person has settled the stuck undos by hand: nothing is tried any more."""
