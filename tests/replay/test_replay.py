@@ -17,6 +17,8 @@ def test_there_are_histories_of_delivered_and_compensated_orders() -> None:
     assert {"delivered", "cancelled", "payment_declined"} <= set(TEXTS)
     # Recorded after the notify-in-background patch: both branches stay covered.
     assert {"cancelled-v2", "payment_declined-v2"} <= set(TEXTS)
+    # Recorded after the operator-cancel, early-event and waits-for-a-person patches.
+    assert {"operator_cancelled-v3", "early_ready-v3", "refund_stuck-v3"} <= set(TEXTS)
 
 
 @pytest.mark.parametrize("name", sorted(TEXTS))
