@@ -77,4 +77,3 @@ class EncryptionCodec(PayloadCodec):
 def is_encrypted(payload: Payload) -> bool:
     """Whether ``payload`` carries this codec's encoding."""
     return payload.metadata.get("encoding") == ENCODING
-

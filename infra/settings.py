@@ -50,7 +50,9 @@ class Settings(BaseSettings):
     @field_validator("codec_keys", mode="before")
     @classmethod
     def _split_codec_keys(cls, value: object) -> object:
-        return [key.strip() for key in value.split(",") if key.strip()] if isinstance(value, str) else value
+        if isinstance(value, str):  # the environment's "id:key,id:key"
+            return [key.strip() for key in value.split(",") if key.strip()]
+        return value
 
     def uses_dev_tokens(self) -> bool:
         """Whether any well-known dev token is configured."""
