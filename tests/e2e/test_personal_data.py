@@ -99,7 +99,7 @@ def test_no_personal_data_in_clear_in_temporal_or_the_logs(stack: Stack, tmp_pat
     for order_id, blob in zip(orders, stored, strict=True):
         assert leaks(blob) == [], f"order {order_id}: in clear in Temporal"
         assert b"e2e-private" in blob  # the customer id is searchable: the check can see
-    logs = sorted((data_dir / "logs").glob("*.log")) + [stack.log_path]
+    logs = [*sorted((data_dir / "logs").glob("*.log")), stack.log_path]
     assert {"worker.log", "api.log", "temporal.log"} <= {log.name for log in logs}
     assert b"worker polling" in (data_dir / "logs" / "worker.log").read_bytes()
     for log in logs:

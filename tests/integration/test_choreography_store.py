@@ -8,8 +8,8 @@ import pytest
 from choreography.deps import Deps
 from choreography.handlers.commands import place_order
 from choreography.model import Change, Deadline, move
-from choreography.ports import VersionConflict
 from choreography.names import subjects_for
+from choreography.ports import VersionConflict
 from choreography.store import SqlStore
 from domain.event_codec import from_json
 from domain.events import (
