@@ -49,7 +49,8 @@ def create_app(
     install_error_handlers(app)
     for module in (orders, kitchen, delivery, events, menu, health, admin, inventory):
         app.include_router(module.router)
-    app.mount(CODEC_PATH, create_codec_app(settings, app.state))
+    if settings.mode == "orchestration":  # choreography has no Temporal payloads to decode
+        app.mount(CODEC_PATH, create_codec_app(settings, app.state))
     return app
 
 

@@ -14,7 +14,8 @@ def serve(host: str | None = None, port: int | None = None) -> int:
     settings = Settings()
     try:
         refuse_insecure(settings)
-        key_ring(settings)
+        if settings.mode == "orchestration":
+            key_ring(settings)  # production without payload keys: refuse now, not per request
     except (InsecureConfiguration, CodecKeyError) as refusal:
         print(f"pizzeria api: {refusal}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ import pytest
 
 from api.app import create_app
 from api.runtime import Runtime
+from infra.codec_keys import CodecKeyError
 from infra.settings import Settings
 from tests.integration.conftest import OrderDesk
 
@@ -125,3 +126,11 @@ def _to_json(payload: Any) -> dict[str, Any]:
 
     converted: dict[str, Any] = json_format.MessageToDict(payload)
     return converted
+
+
+def test_production_refuses_to_start_without_payload_keys(stack_settings: Settings) -> None:
+    production = stack_settings.model_copy(
+        update={"env": "production", "tokens": {"s3cret-admin": "admin"}, "codec_keys": []}
+    )
+    with pytest.raises(CodecKeyError, match="PIZZERIA_CODEC_KEYS"):
+        create_app(production)
