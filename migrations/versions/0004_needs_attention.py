@@ -1,7 +1,7 @@
 """Orders view: ``needs_attention``, set while an undo waits for a person.
 
 Revision ID: 0004_needs_attention
-Revises: 0002
+Revises: 0003_order_contacts
 Create Date: 2026-12-01 21:50:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_needs_attention"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003_order_contacts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
