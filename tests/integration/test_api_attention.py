@@ -13,6 +13,7 @@ import pytest
 
 from domain.order import OrderItem, OrderStatus
 from services.messages import CompensationRecord, OrderSnapshot, RecordEvents
+from tests.support import settled_history_length, wait_for_state
 
 RETRY = "/admin/orders/{}/compensation/retry"
 RESOLVE = "/admin/orders/{}/compensation/resolve"
@@ -49,11 +50,20 @@ async def test_admin_lists_the_orders_that_need_attention_and_no_others(
     assert all(row["needs_attention"] for row in rows)
 
 
+async def _confirmed_and_texted(desk) -> str:
+    """A confirmed order once its confirmation texts have landed and its history is still."""
+    order_id = await desk.confirmed()
+    handle = desk.handle(order_id)
+    await wait_for_state(handle, lambda state: state.event_types.count("NotificationSent") == 2)
+    await settled_history_length(handle)
+    return order_id
+
+
 @pytest.mark.parametrize("path", [RETRY, RESOLVE])
 async def test_retry_or_resolve_when_nothing_waits_is_refused_and_changes_nothing(
     desk, path
 ) -> None:
-    order_id = await desk.confirmed()
+    order_id = await _confirmed_and_texted(desk)
     before = await desk.history(order_id)
 
     response = await desk.post(path.format(order_id), "admin", json={"note": "by hand"})
