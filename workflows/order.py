@@ -28,7 +28,6 @@ from workflows.inbox import EventInbox, Fit, fit
 from workflows.names import (
     QUERY_STATE,
     SIGNAL_DOMAIN_EVENT,
-    STATUS_AFTER_EVENT,
     UPDATE_CANCEL,
     UPDATE_MARK_DELIVERED,
     UPDATE_MARK_READY,
@@ -75,7 +74,6 @@ with workflow.unsafe.imports_passed_through():
 S = OrderStatus
 PATCH_NOTIFY_IN_BACKGROUND = "notify-customer-in-background"
 PATCH_OPERATOR_CANCEL_REQUESTS = "operator-cancel-is-a-cancel-request"
-PATCH_HOLD_EARLY_EVENTS = "hold-early-domain-events"
 OPERATOR_CANCEL = "the workflow was cancelled by an operator"
 
 
@@ -105,7 +103,7 @@ class OrderWorkflow:
         self._cancel: CancelOrder | None = None
         self._closing = False
         self._compensated = False
-        self._inbox = EventInbox()
+        self._inbox = EventInbox(self._fit, self._advance)
 
     @workflow.run
     async def run(self, input: OrderInput) -> OrderState:
@@ -338,39 +336,8 @@ class OrderWorkflow:
     @workflow.signal(name=SIGNAL_DOMAIN_EVENT)
     async def on_domain_event(self, event: Event) -> None:
         """Apply a kitchen or delivery event once; an early one waits for its stage."""
-        event_id = str(event.event_id)
-        if self._inbox.seen(event_id) or event.order_id != self._order.order_id:
-            return
-        target = STATUS_AFTER_EVENT.get(event.type)
-        if target is None:
-            workflow.logger.warning("ignored %s %s: it moves no order", event.type, event_id)
-            return
-        stage = OrderStatus(target)
-        when = self._fit(stage)
-        if when == "now":
-            await self._apply(stage, event)
-        elif when == "later" and workflow.patched(PATCH_HOLD_EARLY_EVENTS):
-            await self._apply_when_it_fits(stage, event)
-        else:
-            if when == "later":  # orders started before the patch refused it and forgot it
-                self._inbox.applied(stage, event_id)
-            status = self._order.status
-            workflow.logger.warning("ignored %s %s: the order is %s", event.type, event_id, status)
-
-    async def _apply_when_it_fits(self, stage: OrderStatus, event: Event) -> None:
-        if not self._inbox.hold(stage, str(event.event_id), event.type):
-            return  # another early event for this stage waits already; one move is enough
-        await workflow.wait_condition(lambda: self._fit(stage) != "later")
-        self._inbox.release(stage)
-        if self._fit(stage) == "now":
-            await self._apply(stage, event)
-        else:
-            status = self._order.status
-            workflow.logger.warning("dropped early %s: the order is %s", event.type, status)
-
-    async def _apply(self, stage: OrderStatus, event: Event) -> None:
-        self._inbox.applied(stage, str(event.event_id))
-        await self._advance(stage, event)
+        if event.order_id == self._order.order_id:
+            await self._inbox.receive(event)
 
     def _fit(self, stage: OrderStatus) -> Fit:
         return fit(self._order.status, stage, self._closing or self._cancel is not None)
