@@ -26,15 +26,19 @@ from domain.commands import (
     MarkReady,
     PickUp,
     PlaceOrder,
-    ResolveCompensation,
-    RetryCompensation,
     StartCooking,
 )
 from domain.errors import IllegalTransition, OrderNotFound
 from domain.events import Event
 from domain.order import OrderStatus, order_total, pizza_count
 from workflows import names
-from workflows.contracts import OrderInput, OrderState, Slas
+from workflows.contracts import (
+    OrderInput,
+    OrderState,
+    ResolveCompensation,
+    RetryCompensation,
+    Slas,
+)
 from workflows.gateway import OrderConflict, OrderRefused, OrderUnavailable, StaffCommand
 
 UPDATE_FOR: dict[type[StaffCommand], str] = {

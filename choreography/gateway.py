@@ -15,12 +15,10 @@ from domain.commands import (
     CancelOrder,
     Command,
     PlaceOrder,
-    ResolveCompensation,
-    RetryCompensation,
 )
 from domain.errors import IllegalTransition, OrderNotFound
 from domain.events import Event
-from workflows.contracts import OrderState
+from workflows.contracts import OrderState, ResolveCompensation, RetryCompensation
 from workflows.gateway import OrderConflict, OrderRefused, StaffCommand
 
 UNDO_WAIT = 20.0

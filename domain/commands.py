@@ -48,16 +48,3 @@ class PickUp(Command):
 
 class MarkDelivered(Command):
     """The driver handed the order over."""
-
-
-class RetryCompensation(Command):
-    """An admin has the undos that are past their retry bound tried again now."""
-
-    requested_by: str = Field(default="admin", max_length=64)
-
-
-class ResolveCompensation(Command):
-    """An admin settled the stuck undos by hand (e.g. refunded at the terminal)."""
-
-    note: str = Field(min_length=1, max_length=300, examples=["refunded by hand at the till"])
-    resolved_by: str = Field(default="admin", max_length=64)

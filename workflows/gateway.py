@@ -15,12 +15,10 @@ from domain.commands import (
     MarkReady,
     PickUp,
     PlaceOrder,
-    ResolveCompensation,
-    RetryCompensation,
     StartCooking,
 )
 from domain.events import Event
-from workflows.contracts import OrderState
+from workflows.contracts import OrderState, ResolveCompensation, RetryCompensation
 
 StaffCommand = StartCooking | MarkReady | PickUp | MarkDelivered
 """A command from the kitchen or a driver that moves an order one step on."""

@@ -47,8 +47,6 @@ with workflow.unsafe.imports_passed_through():
         MarkDelivered,
         MarkReady,
         PickUp,
-        ResolveCompensation,
-        RetryCompensation,
         StartCooking,
     )
     from domain.events import (
@@ -69,7 +67,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.order import TERMINAL, Order, OrderStatus, can_transition, reached
     from services.contacts import contact_of
     from services.messages import OrderSnapshot
-    from workflows.contracts import OrderInput, OrderState
+    from workflows.contracts import (
+        OrderInput,
+        OrderState,
+        ResolveCompensation,
+        RetryCompensation,
+    )
 
 S = OrderStatus
 PATCH_NOTIFY_IN_BACKGROUND = "notify-customer-in-background"

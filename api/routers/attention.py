@@ -15,8 +15,8 @@ from api.deps import AdminRole, RuntimeDep
 from api.routers.common import TRANSITION_ERRORS, OrderId, after_change
 from api.schemas import OrderList, OrderResponse, ResolveRequest
 from api.views import summary
-from domain.commands import ResolveCompensation, RetryCompensation
 from domain.order import OrderStatus
+from workflows.contracts import ResolveCompensation, RetryCompensation
 
 router = APIRouter(prefix="/admin/orders", tags=["admin"], responses=TRANSITION_ERRORS)
 

@@ -26,7 +26,6 @@ from domain.commands import (
     CancelOrder,
     MarkDelivered,
     PickUp,
-    RetryCompensation,
     StartCooking,
 )
 from domain.events import OrderReady
@@ -44,7 +43,7 @@ from tests.support import (
     wait_for_state,
 )
 from worker import build_worker
-from workflows.contracts import OrderInput
+from workflows.contracts import OrderInput, RetryCompensation
 from workflows.names import (
     SIGNAL_DOMAIN_EVENT,
     UPDATE_CANCEL,

@@ -11,12 +11,12 @@ from temporalio.client import (
     WorkflowUpdateStage,
 )
 
-from domain.commands import CancelOrder, ResolveCompensation, RetryCompensation
+from domain.commands import CancelOrder
 from domain.order import OrderStatus
 from services.messages import Fault
 from tests.support import status_is, wait_for_state
 from tests.workflows.conftest import Saga
-from workflows.contracts import OrderState
+from workflows.contracts import OrderState, ResolveCompensation, RetryCompensation
 from workflows.names import (
     SA_NEEDS_ATTENTION,
     UPDATE_CANCEL,
