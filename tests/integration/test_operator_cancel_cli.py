@@ -15,7 +15,7 @@ from infra.binaries import binary
 from services.messages import Fault
 from workflows.names import workflow_id
 
-HOLD = Fault(mode="slow", delay_seconds=2, remaining=1)
+HOLD = Fault(mode="slow", delay_seconds=3, remaining=1)
 
 
 async def _charging(stack_services) -> None:

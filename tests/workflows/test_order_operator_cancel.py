@@ -17,7 +17,7 @@ from workflows.names import UPDATE_CANCEL, UPDATE_START_COOKING
 
 S = OrderStatus
 FULL_UNDO = ["cancel_kitchen_ticket", "refund_payment", "release_inventory", "notify_customer"]
-HOLD = Fault(mode="slow", delay_seconds=2, remaining=1)
+HOLD = Fault(mode="slow", delay_seconds=3, remaining=1)
 
 
 async def _cancel_during(saga: Saga, provider: str) -> OrderState:
