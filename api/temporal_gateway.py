@@ -20,14 +20,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.commands import (
-    CancelOrder,
-    MarkDelivered,
-    MarkReady,
-    PickUp,
-    PlaceOrder,
-    StartCooking,
-)
+from domain.commands import CancelOrder, MarkDelivered, MarkReady, PickUp, PlaceOrder, StartCooking
 from domain.errors import IllegalTransition, OrderNotFound
 from domain.events import Event
 from domain.order import OrderStatus, order_total, pizza_count

@@ -11,11 +11,7 @@ from typing import NoReturn
 from choreography.bus import MessageBus
 from choreography.handlers.commands import OrderClosed
 from choreography.model import StoredOrder
-from domain.commands import (
-    CancelOrder,
-    Command,
-    PlaceOrder,
-)
+from domain.commands import CancelOrder, Command, PlaceOrder
 from domain.errors import IllegalTransition, OrderNotFound
 from domain.events import Event
 from workflows.contracts import OrderState, ResolveCompensation, RetryCompensation

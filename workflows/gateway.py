@@ -9,14 +9,7 @@ implementation has to import the other's package.
 
 from typing import Protocol
 
-from domain.commands import (
-    CancelOrder,
-    MarkDelivered,
-    MarkReady,
-    PickUp,
-    PlaceOrder,
-    StartCooking,
-)
+from domain.commands import CancelOrder, MarkDelivered, MarkReady, PickUp, PlaceOrder, StartCooking
 from domain.events import Event
 from workflows.contracts import OrderState, ResolveCompensation, RetryCompensation
 

@@ -42,13 +42,7 @@ from workflows.recorder import EventRecorder
 from workflows.steps import OrderRefused, OrderSteps
 
 with workflow.unsafe.imports_passed_through():
-    from domain.commands import (
-        CancelOrder,
-        MarkDelivered,
-        MarkReady,
-        PickUp,
-        StartCooking,
-    )
+    from domain.commands import CancelOrder, MarkDelivered, MarkReady, PickUp, StartCooking
     from domain.events import (
         DomainEvent,
         Event,
