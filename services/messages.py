@@ -179,9 +179,19 @@ class TimelineEntry(Message):
     data: dict[str, object] = Field(default_factory=dict)
 
 
+class OrderContact(Message):
+    """Who the order is for and where it goes: personal data, shown only to roles allowed to."""
+
+    name: str
+    phone: str
+    email: str
+    delivery_address: str
+
+
 class OrderView(OrderSnapshot):
     """The read model's picture of an order: snapshot plus timeline."""
 
+    contact: OrderContact | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
     updated_at: datetime | None = None
 
