@@ -8,7 +8,7 @@ from fastapi_offline import FastAPIOffline
 
 from api.auth.authenticator import authenticator_for
 from api.auth.guard import Guard
-from api.body_limit import BodyLimit
+from api.body_limit import MAX_BODY_BYTES, BodyLimit
 from api.errors import install_error_handlers
 from api.openapi import install_openapi
 from api.routers import admin, delivery, events, health, inventory, kitchen, menu, orders
@@ -57,11 +57,11 @@ def create_app(
         app.include_router(module.router)
     if settings.faults_on():
         app.include_router(admin.router)
-    install_openapi(app)
+    install_openapi(app, MAX_BODY_BYTES)
     # The guard runs first (added last): no body is read before the caller is known and allowed.
     app.state.authenticator = authenticator = authenticator_for(settings)
     app.add_middleware(BodyLimit)
-    app.add_middleware(Guard, routes=app.router.routes, authenticator=authenticator)
+    app.add_middleware(Guard, authenticator=authenticator)
     return app
 
 

@@ -3,7 +3,8 @@
 ``Content-Length`` over the cap is refused before a byte is read; a body that
 declares no length (chunked) or lies about it is counted as it arrives and
 refused the moment it passes the cap, so nothing past 64 KiB is ever held in
-memory or parsed.
+memory or parsed. (FastAPI's own ``max_body_size`` answers a too-long
+``Content-Length`` in plain text, not in the API's ``{"detail": ...}`` body.)
 """
 
 from starlette.exceptions import HTTPException

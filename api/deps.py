@@ -15,9 +15,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.auth.authenticator import Authenticator, Unauthenticated
-from api.auth.guard import mark_roles
-from api.auth.keys import KeysUnavailable
+from api.auth.authenticator import Authenticator
+from api.auth.guard import authenticate, mark_roles
 from api.auth.principal import ROLES, Principal, Role
 from api.runtime import Runtime
 from infra.settings import Settings
@@ -66,17 +65,11 @@ async def current_user(
 ) -> Principal:
     """The caller; the guard usually authenticated it already, before the body was read."""
     principal = getattr(request.state, "principal", None)
-    if isinstance(principal, Principal):
-        return principal
-    authenticator: Authenticator = request.app.state.authenticator
-    try:
-        return await authenticator.authenticate(request.headers.get("authorization"))
-    except Unauthenticated as refused:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, str(refused), {"WWW-Authenticate": "Bearer"}
-        ) from None
-    except KeysUnavailable as down:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(down)) from None
+    if not isinstance(principal, Principal):
+        authenticator: Authenticator = request.app.state.authenticator
+        principal = await authenticate(authenticator, request.headers.get("authorization"))
+        request.state.principal = principal
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

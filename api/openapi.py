@@ -12,7 +12,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api.body_limit import MAX_BODY_BYTES
 from api.schemas import ErrorBody
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
@@ -22,11 +21,10 @@ GUARDED = {
     "403": "The token's role may not do this",
     "503": "The identity provider's keys cannot be fetched right now; try again shortly",
 }
-TOO_LARGE = {"413": f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB"}
 INVALID = "The request does not fit: `detail` says why, `errors` names each field"
 
 
-def install_openapi(app: FastAPI) -> None:
+def install_openapi(app: FastAPI, max_body_bytes: int) -> None:
     """Make ``app`` serve the corrected document (built once, on first request)."""
 
     def document() -> dict[str, Any]:
@@ -37,13 +35,13 @@ def install_openapi(app: FastAPI) -> None:
                 description=app.description,
                 routes=app.routes,
             )
-            app.openapi_schema = corrected(doc)
+            app.openapi_schema = corrected(doc, max_body_bytes)
         return app.openapi_schema
 
     app.openapi = document  # type: ignore[method-assign]
 
 
-def corrected(doc: dict[str, Any]) -> dict[str, Any]:
+def corrected(doc: dict[str, Any], max_body_bytes: int) -> dict[str, Any]:
     """``doc`` with the API's own error body on every error response."""
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     for name in FASTAPI_ERROR_SCHEMAS:
@@ -53,15 +51,15 @@ def corrected(doc: dict[str, Any]) -> dict[str, Any]:
     schemas["ErrorBody"] = error_schema
     for operations in doc.get("paths", {}).values():
         for operation in operations.values():
-            _correct_operation(operation)
+            _correct_operation(operation, max_body_bytes)
     return doc
 
 
-def _correct_operation(operation: dict[str, Any]) -> None:
+def _correct_operation(operation: dict[str, Any], max_body_bytes: int) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     extra = {**(GUARDED if operation.get("security") else {})}
     if "requestBody" in operation:
-        extra.update(TOO_LARGE)
+        extra["413"] = f"The request body is larger than {max_body_bytes // 1024} KiB"
     for status, description in extra.items():
         responses.setdefault(status, {"description": description})
     if "422" in responses and responses["422"].get("description") == "Validation Error":

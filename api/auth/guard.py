@@ -1,12 +1,15 @@
-"""Refuse a request before its body is read: a pure ASGI middleware in front of the routes.
+"""Refuse a request before its body is read: a pure ASGI middleware around the app.
 
 FastAPI reads and parses a declared body before it runs a route's
-dependencies, so a role check written as a dependency alone comes too late:
-an anonymous caller could make the API read and parse megabytes. The guard
-finds the route a request is for, reads the roles its dependencies demand
-(``require(...)`` marks them with ``mark_roles``), authenticates and checks the
-role, and only then lets the app see the request. The dependencies still run
-and find the principal the guard left in ``request.state``.
+dependencies, so a role check written as a dependency alone comes too late: an
+anonymous caller could make the API read and parse megabytes. The guard hands
+the app a ``receive`` that, the first time anyone asks for the body, looks at
+the route the router chose (``scope["route"]``), reads the roles its
+dependencies demand (``require(...)`` marks them with ``mark_roles``),
+authenticates and checks the role, and raises the 401/403/503 instead of
+reading a byte when the caller may not. Routes that never read a body are
+checked by the same dependencies as usual; those find the principal in
+``request.state`` and do not verify the token twice.
 """
 
 from collections.abc import Callable, Iterable
@@ -14,9 +17,8 @@ from typing import Any, TypeVar
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Match
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth.authenticator import Authenticator, Unauthenticated
 from api.auth.keys import KeysUnavailable
@@ -46,51 +48,59 @@ def required_roles(dependant: Dependant) -> frozenset[Role] | None:
     return found
 
 
-def refusal(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    """The API's error body."""
-    return JSONResponse({"detail": detail}, status, headers)
-
-
 class Guard:
-    """Authentication and role check for every route that demands a role."""
+    """Authentication and role check before any route reads a request body."""
 
-    def __init__(self, app: ASGIApp, routes: Iterable[BaseRoute], authenticator: Authenticator):
+    def __init__(self, app: ASGIApp, authenticator: Authenticator) -> None:
         self._app = app
-        self._routes = routes
         self._authenticator = authenticator
         self._requirements: dict[int, frozenset[Role] | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        roles = self._requirement(scope) if scope["type"] == "http" else None
-        if roles is None:
+        if scope["type"] != "http":
             return await self._app(scope, receive, send)
-        outcome = await self._admit(_authorization(scope), roles)
-        if isinstance(outcome, JSONResponse):
-            return await outcome(scope, receive, send)
-        scope.setdefault("state", {})["principal"] = outcome
-        await self._app(scope, receive, send)
+        admitted = False
 
-    async def _admit(
-        self, authorization: str | None, roles: frozenset[Role]
-    ) -> Principal | JSONResponse:
-        try:
-            principal = await self._authenticator.authenticate(authorization)
-        except Unauthenticated as refused:
-            return refusal(401, str(refused), {"WWW-Authenticate": "Bearer"})
-        except KeysUnavailable as down:
-            return refusal(503, f"{down}; try again shortly", {"Retry-After": "5"})
+        async def guarded() -> Message:
+            nonlocal admitted
+            if not admitted:
+                await self.admit(scope)
+                admitted = True
+            return await receive()
+
+        await self._app(scope, guarded, send)
+
+    async def admit(self, scope: Scope) -> Principal | None:
+        """The caller, if the route demands a role; HTTPException when it may not go on."""
+        roles = self._requirement(scope.get("route"))
+        if roles is None:
+            return None
+        state = scope.setdefault("state", {})
+        principal = state.get("principal")
+        if not isinstance(principal, Principal):
+            principal = await authenticate(self._authenticator, _authorization(scope))
+            state["principal"] = principal
         if principal.role not in roles:
             allowed = ", ".join(sorted(roles))
-            return refusal(403, f"role '{principal.role}' may not do this; allowed: {allowed}")
+            raise HTTPException(403, f"role '{principal.role}' may not do this; allowed: {allowed}")
         return principal
 
-    def _requirement(self, scope: Scope) -> frozenset[Role] | None:
-        for route in self._routes:
-            if isinstance(route, APIRoute) and route.matches(scope)[0] == Match.FULL:
-                if id(route) not in self._requirements:
-                    self._requirements[id(route)] = required_roles(route.dependant)
-                return self._requirements[id(route)]
-        return None
+    def _requirement(self, route: object) -> frozenset[Role] | None:
+        if not isinstance(route, APIRoute):
+            return None
+        if id(route) not in self._requirements:
+            self._requirements[id(route)] = required_roles(route.dependant)
+        return self._requirements[id(route)]
+
+
+async def authenticate(authenticator: Authenticator, authorization: str | None) -> Principal:
+    """The caller of a request carrying ``authorization``; 401 or 503 as HTTPException."""
+    try:
+        return await authenticator.authenticate(authorization)
+    except Unauthenticated as refused:
+        raise HTTPException(401, str(refused), {"WWW-Authenticate": "Bearer"}) from None
+    except KeysUnavailable as down:
+        raise HTTPException(503, f"{down}; try again shortly", {"Retry-After": "5"}) from None
 
 
 def _authorization(scope: Scope) -> str | None:
