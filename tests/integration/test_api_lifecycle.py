@@ -2,6 +2,7 @@
 
 import asyncio
 
+from tests.integration.conftest import new_customer
 from workflows.names import SA_ORDER_STATUS
 
 
@@ -79,10 +80,18 @@ async def test_staff_list_orders_by_status_from_the_read_model(desk) -> None:
     assert order_id not in await _listed(desk, "CONFIRMED")
 
 
-async def test_customers_may_not_list_orders(desk) -> None:
-    response = await desk.call("GET", "/orders", "customer")
+async def test_a_customer_lists_only_its_own_orders(desk) -> None:
+    mine = (await desk.place())["order_id"]
+    theirs = (await desk.place(customer_id=new_customer()))["order_id"]
+    await desk.wait_for(theirs, "CONFIRMED")
+    await desk.wait_for(mine, "CONFIRMED")
 
-    assert response.status_code == 403
+    response = await desk.call("GET", "/orders", "customer", params={"limit": 500})
+
+    listed = {order["customer_id"] for order in response.json()["orders"]}
+    assert response.status_code == 200
+    assert listed == {"cust-42"}
+    assert mine in {order["order_id"] for order in response.json()["orders"]}
 
 
 async def _listed(desk, status: str) -> list[str]:

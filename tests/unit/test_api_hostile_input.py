@@ -1,4 +1,4 @@
-"""Hostile input gets a clear 4xx and changes nothing: oversized bodies and any POST /events body."""
+"""Hostile input gets a clear 4xx and changes nothing: oversized bodies, any POST /events body."""
 
 import json
 import tracemalloc
@@ -98,6 +98,7 @@ async def test_a_declared_length_over_the_cap_is_413_before_anything(api) -> Non
 
     assert response.status_code == 413
     assert response.json() == {"detail": "request body is larger than 64 KiB"}
+    assert gateway.calls == []
 
 
 @pytest.mark.parametrize(
