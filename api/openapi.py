@@ -59,6 +59,7 @@ def _correct_operation(operation: dict[str, Any], max_body_bytes: int) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     extra = {**(GUARDED if operation.get("security") else {})}
     if "requestBody" in operation:
+        extra.setdefault("400", "The body cannot be parsed (not JSON, or not UTF-8)")
         extra["413"] = f"The request body is larger than {max_body_bytes // 1024} KiB"
     for status, description in extra.items():
         responses.setdefault(status, {"description": description})
