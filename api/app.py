@@ -9,6 +9,7 @@ from fastapi_offline import FastAPIOffline
 from api.auth.authenticator import authenticator_for
 from api.auth.guard import Guard
 from api.body_limit import MAX_BODY_BYTES, BodyLimit
+from api.codec import CODEC_PATH, create_codec_app
 from api.errors import install_error_handlers
 from api.openapi import install_openapi
 from api.routers import admin, delivery, events, health, inventory, kitchen, menu, orders
@@ -57,6 +58,8 @@ def create_app(
         app.include_router(module.router)
     if settings.faults_on():
         app.include_router(admin.router)
+    if settings.mode == "orchestration":  # choreography has no Temporal payloads to decode
+        app.mount(CODEC_PATH, create_codec_app(settings, app.state))
     install_openapi(app, MAX_BODY_BYTES)
     # The guard runs first (added last): no body is read before the caller is known and allowed.
     app.state.authenticator = authenticator = authenticator_for(settings)

@@ -164,10 +164,15 @@ class OrderSnapshot(Message):
 
 
 class RecordEvents(Message):
-    """Append events to the order's log (idempotent by ``event_id``) and update the view."""
+    """Append events to the order's log (idempotent by ``event_id``) and update the view.
+
+    ``contact`` comes with the order's first record (its OrderPlaced) and is stored
+    once, in the same transaction, in the order's own record instead of the event.
+    """
 
     snapshot: OrderSnapshot
     events: list[Event]
+    contact: "OrderContact | None" = None
 
 
 class TimelineEntry(Message):

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.routing import iter_route_contexts
+from starlette.routing import BaseRoute, Mount
 
 from domain.order import OrderStatus
 from infra.database import make_engine, make_session_factory
@@ -80,6 +81,8 @@ TABLE: dict[tuple[str, str], tuple[tuple[int, ...], Any]] = {
     ("DELETE", "/admin/faults/{provider}"): ((401, 403, 403, 403, 403, 204), None),
     ("GET", "/admin/inventory"): (STAFF_ONLY, None),
     ("PUT", "/admin/inventory/{ingredient}"): (ADMIN_ONLY, {"quantity": 500}),
+    ("POST", "/codec/encode"): ((401, 403, 403, 200, 403, 200), {"payloads": []}),
+    ("POST", "/codec/decode"): ((401, 403, 403, 200, 403, 200), {"payloads": []}),
 }
 # Whose name an order is placed in is only in the body: this refusal must read it first.
 REFUSED_AFTER_READING = {("POST", "/orders", "other customer")}
@@ -128,15 +131,22 @@ async def stack(tmp_path: Path) -> AsyncIterator[tuple[Stack, Any]]:
         await engine.dispose()
 
 
+def endpoints(routes: list[BaseRoute], prefix: str = "") -> set[tuple[str, str]]:
+    """Every (method, path) the routes serve, mounted sub-applications included."""
+    found = set()
+    for route in routes:
+        if isinstance(route, Mount):
+            found |= endpoints(route.routes, prefix + route.path)
+            continue
+        for context in iter_route_contexts([route]):
+            found |= {(m, prefix + str(context.path)) for m in context.methods or () if m != "HEAD"}
+    return found
+
+
 def test_every_route_of_the_app_has_a_row(tmp_path: Path) -> None:
     app = app_on(settings_for(tmp_path), FakeGateway({}), None)
-    routes = {
-        (method, route.path)
-        for route in iter_route_contexts(app.routes)
-        for method in route.methods or ()
-        if method != "HEAD"
-    }
-    assert routes == set(TABLE)
+
+    assert endpoints(app.routes) == set(TABLE)
 
 
 @pytest.mark.parametrize(("method", "path", "caller", "expected", "body"), CASES)

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from api.app import InsecureConfiguration, create_app, refuse_insecure
+from infra.codec_keys import new_key
 from infra.settings import Settings
 from tests.api_harness import FakeGateway, app_on, bearer, serving, settings_for
 from tests.jwks_server import AUDIENCE, ISSUER, Provider, SigningKey, jwks_provider
@@ -109,7 +110,11 @@ def test_production_refuses_to_start_insecurely(tmp_path, changes, reason) -> No
 
 def test_production_with_a_provider_has_no_dev_tokens_and_no_fault_endpoints(tmp_path) -> None:
     settings = settings_for(tmp_path).model_copy(
-        update={"env": "production", "auth_jwks_url": "https://idp.example/certs"}
+        update={
+            "env": "production",
+            "auth_jwks_url": "https://idp.example/certs",
+            "codec_keys": [new_key()],
+        }
     )
 
     app = create_app(settings)
