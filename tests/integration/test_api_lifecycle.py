@@ -98,3 +98,16 @@ async def _listed(desk, status: str) -> list[str]:
     response = await desk.call("GET", "/orders", "driver", params={"status": status, "limit": 500})
     assert response.status_code == 200, response.text
     return [order["order_id"] for order in response.json()["orders"]]
+
+
+async def test_the_owner_sees_its_contact_details_and_the_kitchen_sees_none(desk) -> None:
+    order_id = await desk.confirmed()
+
+    own = await desk.call("GET", f"/orders/{order_id}", "customer")
+    kitchen = await desk.call("GET", f"/orders/{order_id}", "kitchen")
+
+    assert own.json()["customer"]["phone"] == "+39 055 123 4567"
+    assert own.json()["customer"]["delivery_address"] == "Via Roma 1, Firenze"
+    assert kitchen.json()["customer"] is None
+    for detail in ("+39 055 123 4567", "luigi@example.com", "Via Roma 1"):
+        assert detail not in kitchen.text
