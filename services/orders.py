@@ -136,13 +136,11 @@ class OrderReadModel:
         self,
         status: OrderStatus | None = None,
         limit: int = 50,
+        customer_id: str | None = None,
         needs_attention: bool | None = None,
     ) -> builtins.list[OrderSnapshot]:
-        """Orders, most recently updated first, optionally only those in ``status``.
-
-        ``needs_attention`` keeps only the orders flagged (True) or not flagged (False)
-        for a person.
-        """
+        """Orders, most recently updated first, optionally only those in ``status``, of one
+        customer, or flagged (True) or not flagged (False) for a person."""
         if not 1 <= limit <= MAX_LIST:
             raise ValueError(f"limit must be between 1 and {MAX_LIST}, got {limit}")
         query = select(OrderViewRow).order_by(
@@ -150,6 +148,8 @@ class OrderReadModel:
         )
         if status is not None:
             query = query.where(col(OrderViewRow.status) == status.value)
+        if customer_id is not None:
+            query = query.where(col(OrderViewRow.customer_id) == customer_id)
         if needs_attention is not None:
             query = query.where(col(OrderViewRow.needs_attention) == needs_attention)
         async with self._sessions() as session:

@@ -32,23 +32,24 @@ async def list_orders(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> OrderList:
     """List orders from the read model, e.g. those that need a person (`needs_attention=true`)."""
-    snapshots = await runtime.services.orders.list(status_, limit, needs_attention)
+    snapshots = await runtime.services.orders.list(status_, limit, needs_attention=needs_attention)
     return OrderList(orders=[summary(runtime.settings, s) for s in snapshots])
 
 
 @router.post("/{order_id}/compensation/retry")
 async def retry_compensation(
-    order_id: OrderId, role: AdminRole, runtime: RuntimeDep
+    order_id: OrderId, admin: AdminRole, runtime: RuntimeDep
 ) -> OrderResponse:
     """Try the stuck undo again now; answers once that try has ended (409 if none is stuck)."""
-    command = RetryCompensation(order_id=order_id, requested_by=role)
-    return await after_change(runtime, await runtime.gateway.retry_compensation(command))
+    command = RetryCompensation(order_id=order_id, requested_by=admin.subject)
+    return await after_change(runtime, await runtime.gateway.retry_compensation(command), admin)
 
 
 @router.post("/{order_id}/compensation/resolve")
 async def resolve_compensation(
-    order_id: OrderId, body: ResolveRequest, role: AdminRole, runtime: RuntimeDep
+    order_id: OrderId, body: ResolveRequest, admin: AdminRole, runtime: RuntimeDep
 ) -> OrderResponse:
     """Mark the stuck undo settled by hand, with a note (409 if none is stuck)."""
-    command = ResolveCompensation(order_id=order_id, note=body.note, resolved_by=role)
-    return await after_change(runtime, await runtime.gateway.resolve_compensation(command))
+    command = ResolveCompensation(order_id=order_id, note=body.note, resolved_by=admin.subject)
+    state = await runtime.gateway.resolve_compensation(command)
+    return await after_change(runtime, state, admin)
