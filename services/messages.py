@@ -168,6 +168,9 @@ class RecordEvents(Message):
 
     snapshot: OrderSnapshot
     events: list[Event]
+    version: int = 0
+    """How many changes the writer had made when it took ``snapshot``; the view keeps
+    the highest, so a late (retried, delayed) write never rolls it back."""
 
 
 class TimelineEntry(Message):
@@ -184,6 +187,7 @@ class OrderView(OrderSnapshot):
 
     timeline: list[TimelineEntry] = Field(default_factory=list)
     updated_at: datetime | None = None
+    version: int = 0
 
 
 # fault injection

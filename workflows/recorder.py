@@ -58,7 +58,7 @@ class EventRecorder:
             batch, self._pending = self._pending, []
             await workflow.execute_local_activity_method(
                 OrderActivities.record_events,
-                RecordEvents(snapshot=self._snapshot(), events=batch),
+                RecordEvents(snapshot=self._snapshot(), events=batch, version=len(self.types)),
                 start_to_close_timeout=RECORD_TIMEOUT,
                 retry_policy=RECORD_RETRY,
             )

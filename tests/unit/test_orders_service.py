@@ -151,3 +151,21 @@ async def test_old_stored_events_are_upcast_on_the_way_out(
     assert isinstance(event, OrderRejected)
     assert (event.reason, event.version) == ("out of basil", 2)
     assert view is not None and view.timeline[0].data == {"reason": "out of basil", "version": 2}
+
+
+async def test_a_late_write_of_an_older_version_never_rolls_the_view_back(
+    services: Services,
+) -> None:
+    orders = services.orders
+    first, second = placed("o1"), confirmed("o1", START)
+    await orders.record(RecordEvents(snapshot=snapshot("o1"), events=[first], version=1))
+    await orders.record(
+        RecordEvents(snapshot=snapshot("o1", OrderStatus.CONFIRMED), events=[second], version=2)
+    )
+
+    await orders.record(RecordEvents(snapshot=snapshot("o1"), events=[first], version=1))
+
+    view = await orders.get("o1")
+    assert view is not None
+    assert (view.status, view.version) == (OrderStatus.CONFIRMED, 2)
+    assert [entry.type for entry in view.timeline] == ["OrderPlaced", "OrderConfirmed"]
