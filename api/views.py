@@ -1,4 +1,4 @@
-"""How an order is shown: live state from the gateway, timeline from the read model, links."""
+"""How an order is shown: one view (status, timeline, compensations of one moment) and its links."""
 
 from api.schemas import Links, OrderResponse, OrderSummary
 from domain.commands import PlaceOrder
@@ -24,7 +24,7 @@ def links(settings: Settings, order_id: str) -> Links:
 
 
 def placed(settings: Settings, order: PlaceOrder) -> OrderResponse:
-    """The answer to POST /orders, built from the request alone so a repeat answers the same."""
+    """The answer to POST /orders for an order not recorded yet, built from the request alone."""
     return OrderResponse(
         order_id=order.order_id,
         status=OrderStatus.PLACED,
@@ -35,22 +35,17 @@ def placed(settings: Settings, order: PlaceOrder) -> OrderResponse:
     )
 
 
-def order_response(
-    settings: Settings, live: OrderSnapshot | None, stored: OrderView | None
-) -> OrderResponse | None:
-    """Live state where there is one, the read model's otherwise; None when neither knows it."""
-    current = live or stored
-    if current is None:
-        return None
+def order_response(settings: Settings, view: OrderView) -> OrderResponse:
+    """The order as one view shows it: status, timeline and compensations of one moment."""
     return OrderResponse(
-        order_id=current.order_id,
-        status=current.status,
-        customer_id=current.customer_id,
-        total=current.total,
-        items=current.items,
-        timeline=stored.timeline if stored else [],
-        compensations=current.compensations,
-        links=links(settings, current.order_id),
+        order_id=view.order_id,
+        status=view.status,
+        customer_id=view.customer_id,
+        total=view.total,
+        items=view.items,
+        timeline=view.timeline,
+        compensations=view.compensations,
+        links=links(settings, view.order_id),
     )
 
 
