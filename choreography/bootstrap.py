@@ -28,6 +28,7 @@ from domain.events import (
     InventoryReserved,
     OrderCancelled,
     OrderPlaced,
+    OrderRejected,
     PaymentFailed,
     PaymentProcessed,
 )
@@ -54,14 +55,19 @@ CONSUMERS: dict[str, Reactions] = {
         OrderPlaced: inventory.reserve_stock,
         InventoryReservationFailed: inventory.release_stock,
         PaymentFailed: inventory.release_stock,
+        OrderRejected: inventory.release_stock,
         OrderCancelled: inventory.release_stock,
     },
     "payments": {
         InventoryReserved: payments.charge_order,
         PaymentFailed: payments.refund_order,
+        OrderRejected: payments.refund_order,
         OrderCancelled: payments.refund_order,
     },
-    "kitchen": {OrderCancelled: kitchen.cancel_ticket},
+    "kitchen": {
+        OrderCancelled: kitchen.cancel_ticket,
+        OrderRejected: kitchen.cancel_ticket,
+    },
     "notifications": {cls: notifications.notify_customer for cls in notifications.WHAT_TO_SEND},
     "timeline": {cls: record_in_timeline for cls in EVENT_CLASSES.values()},
     "analytics": {cls: count_in_analytics for cls in EVENT_CLASSES.values()},

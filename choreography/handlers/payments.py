@@ -10,6 +10,7 @@ from domain.errors import PaymentDeclined, ProviderUnavailable
 from domain.events import (
     InventoryReserved,
     OrderCancelled,
+    OrderRejected,
     PaymentFailed,
     PaymentProcessed,
     PaymentRefunded,
@@ -43,7 +44,9 @@ async def charge_order(delivery: Delivery[InventoryReserved], deps: Deps) -> Cha
     return Change(events=(processed,))
 
 
-async def refund_order(delivery: Delivery[OrderCancelled | PaymentFailed], deps: Deps) -> Change:
+async def refund_order(
+    delivery: Delivery[OrderCancelled | OrderRejected | PaymentFailed], deps: Deps
+) -> Change:
     """Compensation: pay back whatever was charged.
 
     A failed charge is refunded too, as the saga's undo (registered before the

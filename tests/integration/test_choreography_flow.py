@@ -112,7 +112,7 @@ async def test_a_message_that_keeps_failing_is_parked_and_replaying_it_completes
     desk, choreo
 ) -> None:
     admin = auth("admin")
-    await choreo.http.put("/admin/faults/kitchen", json={"mode": "down"}, headers=admin)
+    await choreo.http.put("/admin/faults/inventory", json={"mode": "down"}, headers=admin)
     placed = await desk.place()
     client = await nats.connect(choreo.settings.nats_url)
     try:
@@ -120,17 +120,35 @@ async def test_a_message_that_keeps_failing_is_parked_and_replaying_it_completes
         letters = []
         while not letters:
             letters = await list_dead_letters(js)
-        assert (letters[0].consumer, letters[0].event_type) == ("orders", "PaymentProcessed")
-        assert "kitchen is unavailable" in letters[0].error
+        assert (letters[0].consumer, letters[0].event_type) == ("inventory", "OrderPlaced")
+        assert "inventory is unavailable" in letters[0].error
         assert (await desk.get(placed["order_id"]))["status"] == "PLACED"
 
-        await choreo.http.delete("/admin/faults/kitchen", headers=admin)
+        await choreo.http.delete("/admin/faults/inventory", headers=admin)
         await replay(js, letters[0].seq)
 
         await desk.wait_for(placed["order_id"], "CONFIRMED")
         assert await list_dead_letters(js) == []
     finally:
         await client.close()
+
+
+async def test_a_kitchen_that_stays_down_rejects_the_paid_order_and_undoes_it(
+    desk, choreo
+) -> None:
+    admin = auth("admin")
+    await choreo.http.put("/admin/faults/kitchen", json={"mode": "down"}, headers=admin)
+    order_id = (await desk.place())["order_id"]
+    await desk.wait_for(order_id, "REJECTED")
+    await choreo.http.delete("/admin/faults/kitchen", headers=admin)
+
+    order = await order_when(
+        desk, order_id, lambda o: {"PaymentRefunded", "InventoryReleased"} <= set(types(o))
+    )
+
+    rejected = next(e for e in order["timeline"] if e["type"] == "OrderRejected")
+    assert rejected["data"]["reason"].startswith("the kitchen could not take the order: ")
+    assert await choreo.services.payments.balance(order_id) == 0
 
 
 async def order_when(desk: OrderDesk, order_id: str, done: Callable[[dict], bool]) -> dict:
