@@ -27,7 +27,9 @@ from domain.events import (
     InventoryReservationFailed,
     InventoryReserved,
     OrderCancelled,
+    OrderCookingStarted,
     OrderPlaced,
+    OrderReady,
     OrderRejected,
     PaymentFailed,
     PaymentProcessed,
@@ -65,6 +67,8 @@ CONSUMERS: dict[str, Reactions] = {
         OrderCancelled: payments.refund_order,
     },
     "kitchen": {
+        OrderCookingStarted: kitchen.move_ticket,
+        OrderReady: kitchen.move_ticket,
         OrderCancelled: kitchen.cancel_ticket,
         OrderRejected: kitchen.cancel_ticket,
     },

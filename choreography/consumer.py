@@ -141,4 +141,3 @@ class ServiceConsumer:
         }
         await self._js.publish(dead_letter_subject(self.name), message.data, headers=headers)
         await message.term()
-

@@ -51,8 +51,11 @@ async def refund_order(
 
     A failed charge is refunded too, as the saga's undo (registered before the
     charge) does: a provider that failed after taking the money gives it back.
+    So is a paid order the kitchen could not take (OrderRejected after payment).
     """
     ended = delivery.event
+    if isinstance(ended, OrderRejected) and not await deps.paid(ended.order_id):
+        return NOTHING  # a PaymentFailed refunds that case; an unstocked order was never charged
     request = RefundPayment(
         order_id=ended.order_id, idempotency_key=deps.key(ended, "refund-payment")
     )

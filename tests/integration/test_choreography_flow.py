@@ -133,9 +133,7 @@ async def test_a_message_that_keeps_failing_is_parked_and_replaying_it_completes
         await client.close()
 
 
-async def test_a_kitchen_that_stays_down_rejects_the_paid_order_and_undoes_it(
-    desk, choreo
-) -> None:
+async def test_a_kitchen_that_stays_down_rejects_the_paid_order_and_undoes_it(desk, choreo) -> None:
     admin = auth("admin")
     await choreo.http.put("/admin/faults/kitchen", json={"mode": "down"}, headers=admin)
     order_id = (await desk.place())["order_id"]
