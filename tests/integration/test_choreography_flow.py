@@ -9,7 +9,13 @@ import pytest
 
 from choreography.deadletters import list_dead_letters, replay
 from choreography.names import EVENTS_STREAM, MSG_ID
-from tests.integration.choreo_fixtures import ChoreoStack, choreography_on_own_server
+from tests.integration.choreo_fixtures import (
+    ChoreoStack,
+    choreo_settings,
+    choreography_on_own_server,
+    choreography_stack,
+    nats_server,
+)
 from tests.integration.conftest import OrderDesk, auth
 
 HAPPY_START = [
@@ -209,3 +215,18 @@ async def test_reusing_a_key_for_a_different_order_is_422_and_keeps_the_first(de
     assert "already used for a different order" in response.json()["detail"]
     assert (await desk.get(first["order_id"]))["items"] == first["items"]
     assert again.status_code == 202 and again.json()["order_id"] == first["order_id"]
+
+
+async def test_a_cancel_whose_undo_does_not_finish_in_time_says_so_with_503(tmp_path) -> None:
+    with nats_server(tmp_path / "nats") as server:
+        settings = choreo_settings(tmp_path, server.url, choreo_cancel_wait_seconds=1.0)
+        async with choreography_stack(settings) as stack:
+            desk = OrderDesk(stack.http, None)  # type: ignore[arg-type]
+            order_id = await desk.confirmed()
+            await desk.call("PUT", "/admin/faults/payments", "admin", json={"mode": "down"})
+
+            answer = await desk.post(f"/orders/{order_id}/cancel", "customer")
+
+            assert answer.status_code == 503
+            assert "refund and stock release have not finished" in answer.json()["detail"]
+            assert (await desk.get(order_id))["status"] == "CANCELLED"
