@@ -9,16 +9,20 @@ truly overlap; each test also runs on SQLite.
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.errors import PaymentDeclined
+from domain.events import OrderConfirmed, PaymentRefunded
 from domain.menu import Size
 from domain.order import OrderItem
 from infra.database import make_engine, make_session_factory
 from infra.migrations import upgrade_to_head
+from services.analytics import AnalyticsService
 from services.faults import FaultInjector
 from services.inventory import InventoryService
 from services.kitchen import KitchenService
@@ -110,3 +114,27 @@ async def test_a_ticket_racing_its_cancellation_never_stays_on_the_queue(two_poo
     for n in range(ORDERS):
         ticket = await second.ticket(f"o{n}")
         assert ticket is not None and ticket.status == "cancelled"
+
+
+async def test_refunds_counted_at_once_never_take_more_than_was_confirmed(two_pools: Pools) -> None:
+    first, second = (AnalyticsService(pool) for pool in two_pools)
+    day = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+    def refund(n: int) -> PaymentRefunded:
+        return PaymentRefunded(
+            event_id=uuid4(), order_id=f"o{n}", occurred_at=day, payment_id="p", amount=Decimal(4)
+        )
+
+    confirmations = [
+        OrderConfirmed(
+            event_id=uuid4(), order_id=f"o{n}", occurred_at=day, ticket_id="t", total=Decimal(8)
+        )
+        for n in range(ORDERS)
+    ]
+    await first.record(*confirmations)
+
+    await asyncio.gather(
+        *(service.record(refund(n)) for n in range(ORDERS) for service in (first, second, first))
+    )
+
+    assert (await first.metrics()).revenue == Decimal("0.00")
