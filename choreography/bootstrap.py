@@ -8,7 +8,7 @@ consumer each) reacts to which event.
 from collections.abc import Callable
 from datetime import datetime
 
-from choreography.bus import CommandHandler, MessageBus, Reactions
+from choreography.bus import CommandHandler, EventHandler, MessageBus, Reactions
 from choreography.deps import Deps
 from choreography.handlers import commands, inventory, kitchen, notifications, orders, payments
 from choreography.handlers.read_models import count_in_analytics, record_in_timeline
@@ -77,6 +77,11 @@ CONSUMERS: dict[str, Reactions] = {
     "analytics": {cls: count_in_analytics for cls in EVENT_CLASSES.values()},
 }
 
+UNDOS: frozenset[EventHandler] = frozenset(
+    {inventory.release_stock, payments.refund_order, kitchen.cancel_ticket}
+)
+"""Compensations: like the saga's undos, they are retried without bound, never parked."""
+
 IN_ORDER = frozenset({"timeline"})
 """Consumers that handle one message at a time, so the timeline keeps the stream's order."""
 
@@ -89,4 +94,4 @@ def bootstrap(
 ) -> MessageBus:
     """The bus over real or fake dependencies (an ``InMemoryStore``, a fixed clock)."""
     deps = Deps(services=services, store=store, slas=slas or Slas(), clock=clock)
-    return MessageBus(deps, COMMANDS, CONSUMERS, reported=commands.apply_reported_event)
+    return MessageBus(deps, COMMANDS, CONSUMERS, commands.apply_reported_event, UNDOS)

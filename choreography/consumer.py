@@ -2,8 +2,10 @@
 
 A message that fails is negatively acknowledged with a growing delay; on its
 last attempt the handler is told so (``Delivery.final``) and may settle it as
-a business outcome (PaymentFailed, NotificationFailed). If it still fails, the
-message goes to ``pizzeria.deadletters.<consumer>`` with the error and is
+a business outcome (PaymentFailed, NotificationFailed). A compensation (a
+refund, a release, a ticket cancellation) is never given up on: it is tried
+again and again at the longest delay. Anything else that still fails goes to
+``pizzeria.deadletters.<consumer>`` with the error and is
 terminated, so it is never redelivered on its own: ``pizzeria deadletters``
 lists and replays it. Nothing a message does ends the loop: a failed ack, nak
 or dead-letter publish is logged and the message, still unacknowledged, comes
@@ -125,9 +127,9 @@ class ServiceConsumer:
             attempt,
             failure,
         )
-        if final:
+        if final and not self._bus.undoes(self.name, event):
             await self._dead_letter(message, attempt, failure)
-        else:
+        else:  # an undo keeps trying at the longest delay, as the saga's compensation does
             await message.nak(delay=self._policy.delay(attempt))
 
     async def _dead_letter(self, message: Msg, attempt: int, failure: Exception) -> None:

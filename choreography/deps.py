@@ -52,9 +52,9 @@ class Deps:
         """The idempotency key of the service call ``step`` makes in reaction to ``cause``."""
         return f"choreo/{cause.event_id}/{step}"
 
-    async def paid(self, order_id: str) -> bool:
-        """Whether the order was charged: a later rejection has a ticket and a charge to undo."""
-        return "PaymentProcessed" in await self.store.event_types(order_id)
+    async def happened(self, order_id: str, event_type: str) -> bool:
+        """Whether the order has an event of ``event_type`` (how far it got before it ended)."""
+        return event_type in await self.store.event_types(order_id)
 
     async def load(self, order_id: str) -> StoredOrder:
         """The order, or ``OrderNotFound``."""

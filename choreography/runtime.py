@@ -115,7 +115,10 @@ async def run_consumers(
         async with open_bus(settings) as bus:
             names = list(only or bus.consumers)
             subjects = {n: bus.subjects(n) for n in names}
-            await ensure_consumers(js, subjects, tuning.ack_wait, tuning.retry.max_attempts)
+            undoing = [name for name in names if not bus.gives_up(name)]
+            await ensure_consumers(
+                js, subjects, tuning.ack_wait, tuning.retry.max_attempts, keep_trying=undoing
+            )
             loops = [
                 ServiceConsumer(
                     js,

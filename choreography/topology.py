@@ -9,9 +9,10 @@ message after ``max_deliver`` tries (one more than the consumer's own retry
 count, for a consumer that died mid-try), backing off between redeliveries of
 unacknowledged messages, and announces that with a MAX_DELIVERIES advisory,
 which ``PIZZERIA_ADVISORIES`` keeps until ``advisories.py`` dead-letters the message.
+A consumer that compensates (``keep_trying``) has no such bound: an undo never gives up.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
@@ -31,6 +32,7 @@ from choreography.names import (
 DUPLICATE_WINDOW_SECONDS = 600.0
 ACK_WAIT_SECONDS = 30.0
 DAY = 24 * 3600.0
+UNBOUNDED = -1
 
 
 @dataclass(frozen=True)
@@ -76,17 +78,19 @@ async def ensure_consumers(
     subjects: Mapping[str, Sequence[str]],
     ack_wait: float = ACK_WAIT_SECONDS,
     max_attempts: int = 5,
+    keep_trying: Collection[str] = (),
 ) -> None:
     """One durable consumer per service, filtering that service's subjects."""
     deliveries = max_attempts + 1
     for durable, filters in subjects.items():
+        bound = UNBOUNDED if durable in keep_trying else deliveries
         config = ConsumerConfig(
             durable_name=durable,
             filter_subjects=list(filters),
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=ack_wait,
-            max_deliver=deliveries,
+            max_deliver=bound,
             # Unacknowledged (the consumer died mid-try): wait longer before each redelivery.
             backoff=[ack_wait * 2**n for n in range(deliveries - 1)],
             max_ack_pending=1000,

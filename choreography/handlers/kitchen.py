@@ -19,7 +19,9 @@ async def move_ticket(delivery: Delivery[OrderCookingStarted | OrderReady], deps
 async def cancel_ticket(delivery: Delivery[OrderCancelled | OrderRejected], deps: Deps) -> Change:
     """Compensation: cancel the order's kitchen ticket (no event: the saga records none either)."""
     cancelled = delivery.event
-    if isinstance(cancelled, OrderRejected) and not await deps.paid(cancelled.order_id):
+    if isinstance(cancelled, OrderRejected) and not await deps.happened(
+        cancelled.order_id, "PaymentProcessed"
+    ):
         return NOTHING  # rejected before payment: as in the saga, the kitchen was never asked
     request = CancelTicket(
         order_id=cancelled.order_id, idempotency_key=deps.key(cancelled, "cancel-kitchen-ticket")

@@ -51,11 +51,13 @@ async def refund_order(
 
     A failed charge is refunded too, as the saga's undo (registered before the
     charge) does: a provider that failed after taking the money gives it back.
-    So is a paid order the kitchen could not take (OrderRejected after payment).
+    So is any order rejected once its stock was reserved (a charge was due).
     """
     ended = delivery.event
-    if isinstance(ended, OrderRejected) and not await deps.paid(ended.order_id):
-        return NOTHING  # a PaymentFailed refunds that case; an unstocked order was never charged
+    if isinstance(ended, OrderRejected) and not await deps.happened(
+        ended.order_id, "InventoryReserved"
+    ):
+        return NOTHING  # as the saga, which registers the refund once stock is reserved
     request = RefundPayment(
         order_id=ended.order_id, idempotency_key=deps.key(ended, "refund-payment")
     )

@@ -22,7 +22,8 @@ from domain.event_codec import to_json
 from domain.events import OrderCancelled
 from infra.database import make_engine, make_session_factory
 from infra.settings import Settings
-from services.container import build_services, prepare_database
+from services.container import Services, build_services, prepare_database
+from services.messages import Fault
 
 
 @dataclass
@@ -53,6 +54,13 @@ class DroppedConnectionMessage:
         await self._fail("term")
 
 
+class SettledMessage(DroppedConnectionMessage):
+    """A message whose settlements go through."""
+
+    async def _fail(self, how: str) -> None:
+        self.settled.append(how)
+
+
 class UnreachableJetStream:
     """Publishing a dead letter fails."""
 
@@ -61,15 +69,24 @@ class UnreachableJetStream:
 
 
 @pytest.fixture
-async def consumer(tmp_path: Path) -> AsyncIterator[ServiceConsumer]:
+async def services(tmp_path: Path) -> AsyncIterator[Services]:
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'pizzeria.db'}")
     settings = Settings(_env_file=None, env="test", data_dir=tmp_path, smtp_host=None)
-    services = build_services(settings, make_session_factory(engine))
-    await prepare_database(engine, services)
-    bus = bootstrap(services, InMemoryStore())
-    js: Any = UnreachableJetStream()
-    yield ServiceConsumer(js, bus, "kitchen", RetryPolicy(max_attempts=2, backoff=(0.1,)))
+    built = build_services(settings, make_session_factory(engine))
+    await prepare_database(engine, built)
+    yield built
     await engine.dispose()
+
+
+def consumer_of(services: Services, name: str) -> ServiceConsumer:
+    js: Any = UnreachableJetStream()
+    bus = bootstrap(services, InMemoryStore())
+    return ServiceConsumer(js, bus, name, RetryPolicy(max_attempts=2, backoff=(0.1,)))
+
+
+@pytest.fixture
+def consumer(services: Services) -> ServiceConsumer:
+    return consumer_of(services, "kitchen")
 
 
 def cancelled() -> bytes:
@@ -99,3 +116,15 @@ async def test_a_failed_dead_letter_publish_is_logged_and_the_message_left_unset
     await consumer.handle(message)  # type: ignore[arg-type]
 
     assert message.settled == []  # never terminated: the broker will offer it again
+
+
+async def test_a_refund_that_keeps_failing_is_retried_past_the_last_attempt_never_parked(
+    services: Services,
+) -> None:
+    await services.faults.set("payments", Fault(mode="down"))
+    payments = consumer_of(services, "payments")
+    message = SettledMessage(cancelled(), attempt=5)  # well past max_attempts=2
+
+    await payments.handle(message)  # type: ignore[arg-type]
+
+    assert message.settled == ["nak"]  # not dead-lettered (that publish would have raised)
