@@ -9,6 +9,7 @@ compensation stack, the undo steps are read off the events they left.
 from choreography.model import StoredOrder
 from domain.event_codec import encode
 from domain.events import Event
+from services.contacts import contact_of
 from services.messages import CompensationRecord, OrderSnapshot, OrderView
 from services.orders import timeline_entry
 
@@ -34,6 +35,7 @@ def view_of(stored: StoredOrder, events: list[Event]) -> OrderView:
     snapshot = OrderSnapshot.of(stored.order, compensations(events))
     return OrderView(
         **snapshot.model_dump(),
+        contact=contact_of(stored.order),
         timeline=[timeline_entry(encode(event)) for event in events],
         version=stored.version,
     )

@@ -1,9 +1,10 @@
 """The orders read model: an append-only event log per order and a view of each order's state.
 
 ``record`` appends events (once each, by ``event_id``) and replaces the view
-in one transaction, so the view never runs ahead of or behind its log; a write
-whose ``version`` is older than the stored view's leaves the view alone. ``get``
-reads view and log in one statement, so it sees them as of one moment. Stored
+in one transaction, so the view never runs ahead of or behind its log; the
+order's contact (``services.contacts``) is stored in that transaction too. A
+write whose ``version`` is older than the stored view's leaves the view alone.
+``get`` reads view and log in one statement, so it sees them as of one moment. Stored
 payloads are decoded through the event codec, so registered upcasters turn old
 versions into current events on the way out.
 """
@@ -21,6 +22,7 @@ from domain.event_codec import ENVELOPE_FIELDS, decode, encode, upcast
 from domain.events import Event
 from domain.order import OrderStatus
 from infra.database import insert_once, transaction
+from services.contacts import contact_in_v1_placed, load_contact, save_contact
 from services.messages import OrderSnapshot, OrderView, RecordEvents, TimelineEntry
 from services.sql import (
     as_utc,
@@ -105,10 +107,12 @@ class OrderReadModel:
         async with transaction(self._sessions) as session:
             for event in req.events:
                 await insert_once(session, EventLogRow, _log_row(event))
+            if req.contact is not None:
+                await save_contact(session, req.snapshot.order_id, req.contact)
             await upsert(session, OrderViewRow, _view_row(req), ["order_id"], "version")
 
     async def get(self, order_id: str) -> OrderView | None:
-        """The order with its timeline as of one moment, or None when no order has that id."""
+        """The order with its contact and its timeline as of one moment, or None when unknown."""
         query = (
             select(OrderViewRow, EventLogRow)
             .outerjoin(EventLogRow, col(EventLogRow.order_id) == col(OrderViewRow.order_id))
@@ -117,11 +121,13 @@ class OrderReadModel:
         )
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
+            contact = await load_contact(session, order_id) if rows else None
         if not rows:
             return None
         view = rows[0][0]
         return OrderView(
             **view.to_snapshot().model_dump(),
+            contact=contact or contact_in_v1_placed(log.payload for _, log in rows if log),
             timeline=[timeline_entry(log.payload) for _, log in rows if log is not None],
             updated_at=as_utc(view.updated_at),
             version=view.version,
