@@ -40,7 +40,7 @@ def email_provider(
 
 def build_services(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Services:
     """Wire every service on ``sessions`` as ``settings`` say."""
-    faults = FaultInjector(sessions)
+    faults = FaultInjector(sessions, enabled=settings.faults_on())
     notifications = NotificationService(
         sessions,
         faults,
