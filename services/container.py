@@ -14,6 +14,7 @@ from services.notifications import NotificationService
 from services.orders import OrderReadModel
 from services.payments import PaymentService
 from services.providers import LocalProvider, NotificationProvider, SmtpEmailProvider
+from services.recording import EventRecording
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Services:
     notifications: NotificationService
     analytics: AnalyticsService
     orders: OrderReadModel
+    recording: EventRecording
 
 
 def email_provider(
@@ -55,6 +57,7 @@ def build_services(settings: Settings, sessions: async_sessionmaker[AsyncSession
         notifications=notifications,
         analytics=AnalyticsService(sessions),
         orders=OrderReadModel(sessions),
+        recording=EventRecording(sessions),
     )
 
 

@@ -21,7 +21,7 @@ from sqlmodel import Field, SQLModel, col
 from domain.event_codec import ENVELOPE_FIELDS, decode, encode, upcast
 from domain.events import Event
 from domain.order import OrderStatus
-from infra.database import insert_once, transaction
+from infra.database import insert_new, transaction
 from services.contacts import contact_in_v1_placed, load_contact, save_contact
 from services.messages import OrderSnapshot, OrderView, RecordEvents, TimelineEntry
 from services.sql import (
@@ -86,6 +86,14 @@ def _view_row(req: RecordEvents) -> dict[str, Any]:
     return {**values, "total": req.snapshot.total, "updated_at": utcnow(), "version": req.version}
 
 
+async def write_record(session: AsyncSession, req: RecordEvents) -> None:
+    """``OrderReadModel.record`` inside the caller's transaction: one statement for the log."""
+    await insert_new(session, EventLogRow, [_log_row(event) for event in req.events], "seq")
+    if req.contact is not None:
+        await save_contact(session, req.snapshot.order_id, req.contact)
+    await upsert(session, OrderViewRow, _view_row(req), ["order_id"], "version")
+
+
 def timeline_entry(payload: dict[str, Any]) -> TimelineEntry:
     """An encoded event (``event_codec.encode``) as a timeline line, upcast to now."""
     current = upcast(dict(payload))
@@ -107,11 +115,7 @@ class OrderReadModel:
     async def record(self, req: RecordEvents) -> None:
         """Append each new event once and store the snapshot, in one transaction."""
         async with transaction(self._sessions) as session:
-            for event in req.events:
-                await insert_once(session, EventLogRow, _log_row(event))
-            if req.contact is not None:
-                await save_contact(session, req.snapshot.order_id, req.contact)
-            await upsert(session, OrderViewRow, _view_row(req), ["order_id"], "version")
+            await write_record(session, req)
 
     async def get(self, order_id: str) -> OrderView | None:
         """The order with its contact and its timeline as of one moment, or None when unknown."""
