@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api.errors import install_error_handlers
+from api.observability import install_observability
 from api.routers import admin, delivery, events, health, inventory, kitchen, menu, orders
 from api.runtime import RuntimeFactory, open_runtime
 from infra.settings import Settings
@@ -48,6 +49,7 @@ def create_app(
     install_error_handlers(app)
     for module in (orders, kitchen, delivery, events, menu, health, admin, inventory):
         app.include_router(module.router)
+    install_observability(app)
     return app
 
 

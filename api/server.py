@@ -6,6 +6,7 @@ import uvicorn
 
 from api.app import InsecureConfiguration, refuse_insecure
 from infra.settings import Settings
+from infra.telemetry import setup_telemetry
 
 
 def serve(host: str | None = None, port: int | None = None) -> int:
@@ -16,6 +17,7 @@ def serve(host: str | None = None, port: int | None = None) -> int:
     except InsecureConfiguration as refusal:
         print(f"pizzeria api: {refusal}", file=sys.stderr)
         return 2
+    setup_telemetry(settings, "pizzeria-api")
     uvicorn.run(
         "api.app:create_app",
         factory=True,
@@ -23,5 +25,6 @@ def serve(host: str | None = None, port: int | None = None) -> int:
         port=port or settings.api_port,
         log_level="warning",
         access_log=False,
+        log_config=None,  # uvicorn's lines go through our one handler (JSON or console)
     )
     return 0

@@ -5,7 +5,6 @@ Each reads the same settings as the API (``PIZZERIA_DATABASE_URL``,
 """
 
 import asyncio
-import logging
 import signal
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
@@ -20,18 +19,28 @@ from choreography.deadletters import list_dead_letters, replay
 from choreography.runtime import Tuning, run_consumers, run_relay
 from choreography.topology import ensure_streams
 from infra import nats as nats_connection
+from infra.prometheus import serve_metrics
 from infra.settings import Settings
+from infra.telemetry import setup_telemetry
 
 console = Console()
 T = TypeVar("T")
 deadletters = typer.Typer(help="List and replay the messages consumers gave up on.")
 
 
+MetricsPort = Annotated[int | None, typer.Option(help="Serve Prometheus /metrics on this port")]
+
+
 def relay(
     idle: Annotated[float, typer.Option(help="Seconds to wait when the outbox is empty")] = 0.02,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Publish committed outbox events to JetStream, in commit order."""
-    _serve(lambda stop: run_relay(Settings(), stop, Tuning(relay_idle=idle)))
+    _serve(
+        "pizzeria-relay",
+        metrics_port,
+        lambda stop: run_relay(Settings(), stop, Tuning(relay_idle=idle)),
+    )
 
 
 def consumers(
@@ -42,6 +51,7 @@ def consumers(
         float, typer.Option(help="Seconds before an unacknowledged message is redelivered")
     ] = 30.0,
     sweep: Annotated[float, typer.Option(help="Seconds between deadline sweeps")] = 1.0,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Run the services' durable consumers and the deadline sweeper."""
     unknown = sorted(set(only or ()) - set(CONSUMERS))
@@ -49,7 +59,11 @@ def consumers(
         console.print(f"[bold red]unknown consumer(s):[/] {', '.join(unknown)}")
         raise typer.Exit(2)
     tuning = Tuning(ack_wait=ack_wait, sweep_seconds=sweep)
-    _serve(lambda stop: run_consumers(Settings(), stop, only, tuning))
+    _serve(
+        "pizzeria-consumers",
+        metrics_port,
+        lambda stop: run_consumers(Settings(), stop, only, tuning),
+    )
 
 
 @deadletters.command("list")
@@ -103,8 +117,11 @@ async def _with_js(action: Callable[[JetStreamContext], Awaitable[T]]) -> T:
         await client.close()
 
 
-def _serve(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+def _serve(
+    name: str, metrics_port: int | None, main: Callable[[asyncio.Event], Awaitable[None]]
+) -> None:
+    setup_telemetry(Settings(), name)
+    serve_metrics(metrics_port)
 
     async def serve() -> None:
         stop = asyncio.Event()

@@ -9,11 +9,15 @@ from typing import Annotated
 import typer
 
 
-def worker() -> None:
+def worker(
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus /metrics on this port")
+    ] = None,
+) -> None:
     """Run one Temporal worker for the order saga (start as many as you like)."""
     from worker import main
 
-    main()
+    main(metrics_port)
 
 
 def api(

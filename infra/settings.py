@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     cooking_sla_seconds: float = 15 * 60
     ready_sla_seconds: float = 30 * 60
     delivery_sla_seconds: float = 45 * 60
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
 
     def uses_dev_tokens(self) -> bool:
         """Whether any well-known dev token is configured."""

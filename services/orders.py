@@ -18,6 +18,7 @@ from sqlmodel import Field, SQLModel, col
 from domain.event_codec import ENVELOPE_FIELDS, decode, encode, upcast
 from domain.events import Event
 from domain.order import OrderStatus
+from infra import metrics
 from infra.database import insert_once, transaction
 from services.messages import OrderSnapshot, OrderView, RecordEvents, TimelineEntry
 from services.sql import (
@@ -94,11 +95,20 @@ class OrderReadModel:
         self._sessions = sessions
 
     async def record(self, req: RecordEvents) -> None:
-        """Append each new event once and store the snapshot, in one transaction."""
+        """Append each new event once and store the snapshot, in one transaction.
+
+        Only what this call newly wrote is counted in the business metrics, so a
+        retried or replayed call counts nothing twice.
+        """
+        order_id = req.snapshot.order_id
         async with transaction(self._sessions) as session:
-            for event in req.events:
-                await insert_once(session, EventLogRow, _log_row(event))
+            fresh = [e for e in req.events if await insert_once(session, EventLogRow, _log_row(e))]
+            starts = await _stage_starts(session, order_id, fresh)
+            undone = await _new_compensations(session, req.snapshot)
             await upsert(session, OrderViewRow, _view_row(req.snapshot), key=["order_id"])
+        for event in fresh:
+            metrics.count_recorded(event, starts)
+        metrics.count_compensations(undone)
 
     async def get(self, order_id: str) -> OrderView | None:
         """The order with its timeline, or None when no order has that id."""
@@ -147,3 +157,27 @@ class OrderReadModel:
             .order_by(col(EventLogRow.seq))
         )
         return builtins.list((await session.execute(query)).scalars().all())
+
+
+async def _stage_starts(
+    session: AsyncSession, order_id: str, fresh: builtins.list[Event]
+) -> dict[str, datetime]:
+    """When the stages that ``fresh`` events end began: start event type -> its time."""
+    wanted = [metrics.STAGES[e.type][0] for e in fresh if e.type in metrics.STAGES]
+    if not wanted:
+        return {}
+    query = select(col(EventLogRow.type), col(EventLogRow.occurred_at)).where(
+        col(EventLogRow.order_id) == order_id, col(EventLogRow.type).in_(wanted)
+    )
+    return {kind: as_utc(at) for kind, at in (await session.execute(query)).all()}
+
+
+async def _new_compensations(
+    session: AsyncSession, snapshot: OrderSnapshot
+) -> builtins.list[tuple[str, str]]:
+    """The (step, outcome) records ``snapshot`` adds to the stored view's compensations."""
+    if not snapshot.compensations:
+        return []
+    stored = await session.get(OrderViewRow, snapshot.order_id)
+    known = len(stored.compensations) if stored is not None else 0
+    return [(c.step, c.outcome) for c in snapshot.compensations[known:]]

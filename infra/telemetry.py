@@ -1,0 +1,105 @@
+"""Set up once per process, before any client exists: logs, and tracing when it is asked for.
+
+Tracing is on when the standard ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set (spans
+go there over OTLP/HTTP, named by ``OTEL_SERVICE_NAME`` or the process's own
+name) or when a test hands in its own exporter. Off, nothing is instrumented
+and no client carries the Temporal plugin, so it costs nothing.
+
+On, one order is one trace: FastAPI's server span, the Temporal client's
+StartWorkflow, the workflow's and each activity's spans (Temporal's
+``OpenTelemetryPlugin``, registered on the client only, carries the context in
+Temporal headers), SQLAlchemy's statements, and in choreography the W3C
+``traceparent`` stored with each outbox row and sent in the NATS headers.
+"""
+
+import os
+from dataclasses import dataclass, field
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import SpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+from temporalio.contrib.opentelemetry import (
+    OpenTelemetryPlugin,
+    ReplaySafeTracerProvider,
+    create_tracer_provider,
+)
+from temporalio.plugin import SimplePlugin
+
+from infra.logs import setup_logging
+from infra.settings import Settings
+
+ENDPOINT_VARIABLE = "OTEL_EXPORTER_OTLP_ENDPOINT"
+TRACER_NAME = "pizzeria"
+
+
+@dataclass
+class _Tracing:
+    """What this process set up; the tracer provider can be set only once per process."""
+
+    provider: ReplaySafeTracerProvider | None = None
+    enabled: bool = False
+    processors: list[SpanProcessor] = field(default_factory=list)
+
+
+_tracing = _Tracing()
+
+
+def setup_telemetry(
+    settings: Settings, service_name: str, exporter: SpanExporter | None = None
+) -> None:
+    """Logs as configured, and tracing when an OTLP endpoint or ``exporter`` is given."""
+    setup_logging(settings.log_format, settings.log_level)
+    if exporter is not None:
+        enable_tracing(service_name, SimpleSpanProcessor(exporter))
+    elif os.environ.get(ENDPOINT_VARIABLE):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        enable_tracing(service_name, BatchSpanProcessor(OTLPSpanExporter()))
+
+
+def enable_tracing(service_name: str, processor: SpanProcessor) -> None:
+    """Trace from now on, sending finished spans to ``processor``."""
+    provider = _tracing.provider
+    if provider is None:
+        name = os.environ.get("OTEL_SERVICE_NAME", service_name)
+        provider = _tracing.provider = create_tracer_provider(
+            resource=Resource({SERVICE_NAME: name})
+        )
+        trace.set_tracer_provider(provider)
+        _instrument_libraries()
+    provider.add_span_processor(processor)
+    _tracing.processors.append(processor)
+    _tracing.enabled = True
+
+
+def disable_tracing() -> None:
+    """Stop tracing new clients and apps (tests); spans in flight are flushed."""
+    for processor in _tracing.processors:
+        processor.force_flush()
+    _tracing.enabled = False
+
+
+def tracing_enabled() -> bool:
+    """Whether this process traces."""
+    return _tracing.enabled
+
+
+def temporal_plugins() -> list[SimplePlugin]:
+    """The plugins every Temporal client gets: the tracing plugin when tracing is on."""
+    return [OpenTelemetryPlugin(add_temporal_spans=True)] if _tracing.enabled else []
+
+
+def tracer() -> trace.Tracer:
+    """The tracer for our own spans (relay publish, consumer handling)."""
+    return trace.get_tracer(TRACER_NAME)
+
+
+def _instrument_libraries() -> None:
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    # Engines made after this point trace their statements (infra.database looks
+    # create_async_engine up on its module so the wrapper applies).
+    SQLAlchemyInstrumentor().instrument()
+    HTTPXClientInstrumentor().instrument()
