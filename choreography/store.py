@@ -21,6 +21,7 @@ from choreography.tables import DeadlineRow, InboxRow, OrderRow, OutboxRow
 from domain.event_codec import to_json
 from domain.events import DomainEvent
 from infra.database import insert_once, transaction
+from infra.telemetry import current_traceparent
 from services.sql import as_utc, rows_changed, utcnow
 
 
@@ -74,7 +75,12 @@ class SqlStore:
         )
         async with self._sessions() as session:
             rows = (await session.execute(query)).scalars().all()
-        return [OutgoingEvent(row.event_id, row.subject, row.body.encode()) for row in rows]
+        return [
+            OutgoingEvent(
+                row.event_id, row.subject, row.body.encode(), row.traceparent, row.created_at
+            )
+            for row in rows
+        ]
 
     async def mark_sent(self, event_ids: Sequence[str]) -> None:
         """Stamp ``sent_at`` on the published events."""
@@ -166,4 +172,5 @@ def _outbox_row(event: DomainEvent) -> dict[str, Any]:
         "subject": subject_for(event),
         "body": to_json(event).decode(),
         "created_at": utcnow(),
+        "traceparent": current_traceparent(),
     }

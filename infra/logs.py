@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from opentelemetry import trace
 from pythonjsonlogger.core import RESERVED_ATTRS
@@ -55,7 +55,7 @@ class OrderContext(logging.Filter):
         _add_temporal(record)
         _add_trace(record)
         order_id = ORDER_ID.get() or _order_of(getattr(record, "workflow_id", None))
-        if order_id:
+        if order_id and not hasattr(record, "order_id"):
             record.order_id = order_id
         _shorten_application_error(record)
         record.context = "".join(
@@ -79,15 +79,20 @@ class MaskingJsonFormatter(JsonFormatter):
 
 def setup_logging(log_format: LogFormat = "json", level: str = "INFO") -> None:
     """Route every logger (ours, the Temporal SDK's, uvicorn's) through one handler on stderr."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(OrderContext())
-    handler.setFormatter(_formatter(log_format))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [make_handler(log_format)]
     root.setLevel(level)
     # The ids already are fields of the line; the SDK would repeat them in the message.
     workflow.logger.workflow_info_on_message = False
     activity.logger.activity_info_on_message = False
+
+
+def make_handler(log_format: LogFormat, stream: IO[str] | None = None) -> logging.Handler:
+    """A handler writing ``log_format`` lines with their context to ``stream`` (stderr)."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(OrderContext())
+    handler.setFormatter(_formatter(log_format))
+    return handler
 
 
 def _formatter(log_format: LogFormat) -> logging.Formatter:

@@ -7,6 +7,7 @@ event row (``count_recorded``). A retried activity, a replayed workflow or a
 redelivered message finds its row already there and counts nothing.
 """
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -22,6 +23,7 @@ from domain.events import (
     OrderRejected,
 )
 
+log = logging.getLogger("pizzeria.orders")
 STAGE_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 2700, 3600, 7200)
 
 ORDERS_PLACED = Counter("pizzeria_orders_placed", "Orders placed")
@@ -74,7 +76,8 @@ def rejection_reason(text: str) -> str:
 
 
 def count_recorded(event: Event, stage_starts: Mapping[str, datetime] | None = None) -> None:
-    """Count one newly recorded event; ``stage_starts`` maps event types to when they happened."""
+    """Count (and log, one line) a newly recorded event; ``stage_starts``: type -> its time."""
+    log.info("%s", event.type, extra={"order_id": event.order_id, "event_type": event.type})
     match event:
         case OrderPlaced():
             ORDERS_PLACED.inc()

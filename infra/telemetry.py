@@ -13,12 +13,15 @@ Temporal headers), SQLAlchemy's statements, and in choreography the W3C
 """
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from temporalio.contrib.opentelemetry import (
     OpenTelemetryPlugin,
     ReplaySafeTracerProvider,
@@ -31,6 +34,8 @@ from infra.settings import Settings
 
 ENDPOINT_VARIABLE = "OTEL_EXPORTER_OTLP_ENDPOINT"
 TRACER_NAME = "pizzeria"
+TRACEPARENT = "traceparent"
+_W3C = TraceContextTextMapPropagator()
 
 
 @dataclass
@@ -95,11 +100,45 @@ def tracer() -> trace.Tracer:
     return trace.get_tracer(TRACER_NAME)
 
 
+def current_traceparent() -> str | None:
+    """The W3C ``traceparent`` of the current span, to store with an outbox row; None untraced."""
+    carrier: dict[str, str] = {}
+    _W3C.inject(carrier)
+    return carrier.get(TRACEPARENT)
+
+
+@contextmanager
+def publish_span(subject: str, traceparent: str | None) -> Iterator[dict[str, str]]:
+    """A producer span under the stored ``traceparent``; yields the headers that carry it on."""
+    if not _tracing.enabled:
+        yield {}
+        return
+    parent = _W3C.extract({TRACEPARENT: traceparent} if traceparent else {})
+    kind = trace.SpanKind.PRODUCER
+    with tracer().start_as_current_span(f"publish {subject}", context=parent, kind=kind):
+        headers: dict[str, str] = {}
+        _W3C.inject(headers)
+        yield headers
+
+
+@contextmanager
+def consume_span(consumer: str, subject: str, headers: Mapping[str, str] | None) -> Iterator[None]:
+    """A consumer span, child of the publisher's, for handling one message."""
+    if not _tracing.enabled:
+        yield
+        return
+    parent = _W3C.extract(dict(headers or {}))
+    kind = trace.SpanKind.CONSUMER
+    with tracer().start_as_current_span(f"{consumer} handle {subject}", context=parent, kind=kind):
+        yield
+
+
 def _instrument_libraries() -> None:
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
     # Engines made after this point trace their statements (infra.database looks
-    # create_async_engine up on its module so the wrapper applies).
-    SQLAlchemyInstrumentor().instrument()
+    # create_async_engine up on its module so the wrapper applies). The package
+    # declares SQLAlchemy < 2.1; its engine events are unchanged in 2.1 (tested).
+    SQLAlchemyInstrumentor().instrument(skip_dep_check=True)
     HTTPXClientInstrumentor().instrument()
