@@ -77,7 +77,11 @@ class SqlStore:
             rows = (await session.execute(query)).scalars().all()
         return [
             OutgoingEvent(
-                row.event_id, row.subject, row.body.encode(), row.traceparent, row.created_at
+                row.event_id,
+                row.subject,
+                row.body.encode(),
+                row.traceparent,
+                as_utc(row.created_at),
             )
             for row in rows
         ]

@@ -4,6 +4,7 @@ It has its own dev server: the session's worker (untraced) would otherwise
 share the task queue and take some of the traced orders' tasks.
 """
 
+import asyncio
 import io
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -17,6 +18,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from api.app import create_app
 from cli.stack import TUNING_FLAGS
@@ -26,7 +28,7 @@ from infra.logs import make_handler
 from infra.settings import Settings
 from infra.telemetry import disable_tracing, enable_tracing
 from infra.temporal import DATA_CONVERTER, connect
-from services.container import build_services, prepare_database
+from services.container import Services, build_services, prepare_database
 from worker import build_worker
 from workflows.names import search_attribute_flags
 
@@ -39,6 +41,14 @@ class TracedStack:
     client: Client
     spans: InMemorySpanExporter
     logs: io.StringIO
+    services: Services
+    worker: Worker
+
+    async def restart_worker(self) -> None:
+        """Stop the worker as a deploy would and start a fresh one (an empty workflow cache)."""
+        await self.worker.shutdown()
+        self.worker = build_worker(self.client, self.services)
+        asyncio.get_running_loop().create_task(self.worker.run())
 
     def trace_of(self, span: ReadableSpan) -> list[ReadableSpan]:
         """Every finished span of ``span``'s trace."""
@@ -91,14 +101,20 @@ async def traced_saga_stack(data_dir: Path) -> AsyncIterator[TracedStack]:
             services = build_services(settings, make_session_factory(engine))
             await prepare_database(engine, services)
             client = await connect(settings)
-            async with build_worker(client, services):
-                app = create_app(settings)
+            worker = build_worker(client, services)
+            asyncio.get_running_loop().create_task(worker.run())
+            stack: TracedStack | None = None
+            app = create_app(settings)
+            try:
                 async with app.router.lifespan_context(app):
                     transport = httpx.ASGITransport(app=app)
                     async with httpx.AsyncClient(
                         transport=transport, base_url="http://testserver"
                     ) as http:
-                        yield TracedStack(http, client, exporter, logs)
+                        stack = TracedStack(http, client, exporter, logs, services, worker)
+                        yield stack
+            finally:
+                await (stack.worker if stack else worker).shutdown()
         finally:
             await engine.dispose()
             await env.shutdown()
