@@ -11,6 +11,7 @@ import socket
 import urllib.request
 from collections.abc import Iterator
 from functools import lru_cache
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -67,10 +68,15 @@ def metrics_text() -> bytes:
     return generate_latest(REGISTRY)
 
 
-def serve_metrics(port: int | None, host: str = "0.0.0.0") -> None:
-    """Serve ``/metrics`` on ``port`` from a background thread; nothing when ``port`` is None."""
-    if port is not None:
-        start_http_server(port, addr=host)
+def serve_metrics(port: int | None, host: str = "0.0.0.0") -> WSGIServer | None:
+    """Serve ``/metrics`` on ``port`` from a background thread; nothing when ``port`` is None.
+
+    All interfaces by default: Prometheus scrapes it from another container or host.
+    """
+    if port is None:
+        return None
+    server, _thread = start_http_server(port, addr=host)
+    return server
 
 
 def _free_loopback_port() -> int:
