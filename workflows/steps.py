@@ -12,6 +12,7 @@ from temporalio.exceptions import ActivityError
 
 from workflows.policies import COMPENSATION_RETRY, STEP_RETRY, STEP_TIMEOUT
 from workflows.recorder import EventRecorder
+from workflows.story import step_summary
 
 with workflow.unsafe.imports_passed_through():
     from activities.order import OrderActivities
@@ -64,12 +65,20 @@ class OrderSteps:
 
     async def _forward(self, activity: Any, request: Any) -> Any:
         return await workflow.execute_activity_method(
-            activity, request, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
+            activity,
+            request,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=STEP_RETRY,
+            summary=step_summary(activity.__name__.replace("_", " ")),
         )
 
     async def _undo(self, activity: Any, request: Any) -> Any:
         return await workflow.execute_activity_method(
-            activity, request, start_to_close_timeout=STEP_TIMEOUT, retry_policy=COMPENSATION_RETRY
+            activity,
+            request,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=COMPENSATION_RETRY,
+            summary=step_summary(f"undo: {activity.__name__.replace('_', ' ')}"),
         )
 
     async def reserve_inventory(self) -> None:

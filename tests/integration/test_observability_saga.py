@@ -4,6 +4,7 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
+from temporalio.api.sdk.v1 import WorkflowMetadata
 
 from tests.integration.conftest import OrderDesk
 from tests.integration.traced_stack import TracedStack, traced_saga_stack
@@ -63,3 +64,22 @@ async def test_log_lines_of_an_order_are_json_with_its_ids_and_no_personal_data(
     text = stack.logs.getvalue()
     for personal in ("+39 055 123 4567", "luigi@example.com", "Via Roma"):
         assert personal not in text
+
+
+async def test_the_temporal_ui_shows_the_order_summary_and_where_it_waits(
+    stack: TracedStack,
+) -> None:
+    desk = OrderDesk(stack.http, stack.client)
+    order_id = await desk.confirmed()
+    handle = desk.handle(order_id)
+
+    summary = await (await handle.describe()).static_summary()
+    metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+    events = [e async for e in handle.fetch_history_events()]
+
+    assert summary == "2 x large margherita · €" + summary.split("€")[1]
+    assert "Luigi" not in summary and "Via Roma" not in summary
+    assert "waiting for staff to mark it COOKING" in metadata.current_details
+    assert "SLA" in metadata.current_details
+    scheduled = [e for e in events if e.HasField("activity_task_scheduled_event_attributes")]
+    assert scheduled and all(e.user_metadata.HasField("summary") for e in scheduled)
