@@ -80,7 +80,7 @@ def main(metrics_port: int | None = None) -> None:
     """Entry point for ``python -m worker``; Prometheus text on ``metrics_port`` when given."""
     settings = get_settings()
     setup_telemetry(settings, "pizzeria-worker")
-    serve_metrics(metrics_port)
+    serve_metrics(metrics_port or settings.metrics_port)
     asyncio.run(run_worker(settings))
 
 

@@ -28,7 +28,10 @@ T = TypeVar("T")
 deadletters = typer.Typer(help="List and replay the messages consumers gave up on.")
 
 
-MetricsPort = Annotated[int | None, typer.Option(help="Serve Prometheus /metrics on this port")]
+MetricsPort = Annotated[
+    int | None,
+    typer.Option(help="Serve Prometheus /metrics on this port [default: PIZZERIA_METRICS_PORT]"),
+]
 
 
 def relay(
@@ -120,8 +123,9 @@ async def _with_js(action: Callable[[JetStreamContext], Awaitable[T]]) -> T:
 def _serve(
     name: str, metrics_port: int | None, main: Callable[[asyncio.Event], Awaitable[None]]
 ) -> None:
-    setup_telemetry(Settings(), name)
-    serve_metrics(metrics_port)
+    settings = Settings()
+    setup_telemetry(settings, name)
+    serve_metrics(metrics_port or settings.metrics_port)
 
     async def serve() -> None:
         stop = asyncio.Event()

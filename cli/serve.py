@@ -11,7 +11,10 @@ import typer
 
 def worker(
     metrics_port: Annotated[
-        int | None, typer.Option(help="Serve Prometheus /metrics on this port")
+        int | None,
+        typer.Option(
+            help="Serve Prometheus /metrics on this port [default: PIZZERIA_METRICS_PORT]"
+        ),
     ] = None,
 ) -> None:
     """Run one Temporal worker for the order saga (start as many as you like)."""

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     delivery_sla_seconds: float = 45 * 60
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
+    metrics_port: int | None = None  # worker, relay, consumers; the API serves its own /metrics
 
     def uses_dev_tokens(self) -> bool:
         """Whether any well-known dev token is configured."""

@@ -4,15 +4,22 @@ Also when an activity was retried (a payments outage) and when the worker was
 restarted mid-order (the new worker replays the history; nothing counts twice).
 """
 
+import json
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration.conftest import OrderDesk
 from tests.integration.test_observability_saga import WALK
 from tests.integration.traced_stack import TracedStack, traced_saga_stack
 
+DASHBOARD = Path(__file__).resolve().parents[2] / "deploy/grafana/dashboards/pizzeria.json"
+METRIC_NAME = re.compile(r"\b(?:pizzeria|temporal)_[a-z0-9_]+")
+SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
@@ -77,3 +84,31 @@ async def test_a_rejected_order_counts_once_by_its_reason(stack: TracedStack) ->
     for record in undone:
         labels = {"step": record["step"], "outcome": record["outcome"]}
         assert moved(before, after, "pizzeria_compensations_total", **labels) == 1
+
+
+def ours() -> set[str]:
+    """Every sample name our pizzeria_ families can have, fired or not."""
+    return {
+        family.name + suffix
+        for family in REGISTRY.collect()
+        if family.name.startswith("pizzeria_")
+        for suffix in SUFFIXES[family.type]
+    }
+
+
+async def test_every_metric_the_dashboard_queries_is_one_the_processes_export(
+    stack: TracedStack,
+) -> None:
+    desk = OrderDesk(stack.http, stack.client)
+    await desk.handle(await desk.confirmed()).terminate("the dashboard check is done")
+    exported = {name for name, _ in await scrape(desk)} | ours()
+    dashboard = json.loads(DASHBOARD.read_text())
+    queried = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in METRIC_NAME.findall(target["expr"])
+    }
+
+    assert queried, "the dashboard queries nothing"
+    assert sorted(queried - exported) == []
