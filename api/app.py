@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from api.codec import CODEC_PATH, create_codec_app
 from api.errors import install_error_handlers
 from api.observability import install_observability
 from api.routers import admin, delivery, events, health, inventory, kitchen, menu, orders
@@ -50,6 +51,8 @@ def create_app(
     for module in (orders, kitchen, delivery, events, menu, health, admin, inventory):
         app.include_router(module.router)
     install_observability(app)
+    if settings.mode == "orchestration":  # choreography has no Temporal payloads to decode
+        app.mount(CODEC_PATH, create_codec_app(settings, app.state))
     return app
 
 

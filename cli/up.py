@@ -79,7 +79,10 @@ async def start(
 ) -> None:
     """Start each piece and wait until it serves before starting the next."""
     env, logs = plan.environment(), plan.data_dir / "logs"
-    settings = settings.model_copy(update={"temporal_address": plan.temporal_address})
+    # The children's data directory: the codec key they share is generated there.
+    settings = settings.model_copy(
+        update={"temporal_address": plan.temporal_address, "data_dir": plan.data_dir}
+    )
     temporal = Child.start("Temporal", plan.temporal_argv(), env, logs / "temporal.log")
     children.append(temporal)
     clients: list[Client] = []

@@ -13,14 +13,26 @@ from cloudevents.core.exceptions import BaseCloudEventException
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
-from domain.events import EVENT_ADAPTER, EVENT_TYPES_BY_CE_TYPE, DomainEvent, Event
+from domain.events import EVENT_ADAPTER, EVENT_TYPES_BY_CE_TYPE, DomainEvent, Event, OrderPlaced
 
 SOURCE = "urn:mariospizzeria"
 ENVELOPE_FIELDS = frozenset({"event_id", "order_id", "occurred_at", "type"})
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+PLACED_V1_CONTACT = ("customer_name", "customer_phone", "customer_email", "delivery_address")
+
+
+def placed_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """OrderPlaced v2 no longer carries the customer's contact details."""
+    return {key: value for key, value in payload.items() if key not in PLACED_V1_CONTACT}
+
+
 # (event type, version) -> function that turns that version's payload into the next one.
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+UPCASTERS: dict[tuple[str, int], Upcaster] = {("OrderPlaced", 1): placed_v1_to_v2}
+# CloudEvents types of older versions that may still arrive (outbox, bus, dead letters).
+LEGACY_CE_TYPES: dict[str, tuple[type[DomainEvent], int]] = {
+    "com.mariospizzeria.order.placed.v1": (OrderPlaced, 1),
+}
 
 
 class UnknownEventType(ValueError):
@@ -46,10 +58,11 @@ def to_cloudevent(event: DomainEvent, source: str = SOURCE) -> CloudEvent:
 
 
 def from_cloudevent(cloudevent: CloudEvent) -> Event:
-    """Unwrap a CloudEvent; ``UnknownEventType`` or pydantic's ``ValidationError`` if it fails."""
-    cls = EVENT_TYPES_BY_CE_TYPE.get(cloudevent.get_type())
-    if cls is None:
-        raise UnknownEventType(f"unknown event type '{cloudevent.get_type()}'")
+    """Unwrap a CloudEvent; ``UnknownEventType`` or pydantic's ``ValidationError`` if it fails.
+
+    The CloudEvents type names the version, so an older type is upcast.
+    """
+    cls, version = event_class_of(cloudevent.get_type())
     data = cloudevent.get_data()
     if not isinstance(data, dict):
         raise MalformedCloudEvent("CloudEvent data must be a JSON object")
@@ -59,8 +72,24 @@ def from_cloudevent(cloudevent: CloudEvent) -> Event:
         "order_id": cloudevent.get_subject(),
         "occurred_at": cloudevent.get_time(),
         "type": cls.__name__,
+        "version": version,
     }
     return decode(payload)
+
+
+def event_class_of(ce_type: str) -> tuple[type[DomainEvent], int]:
+    """The event class a CloudEvents type stands for, and the version it was written in."""
+    if ce_type in LEGACY_CE_TYPES:
+        return LEGACY_CE_TYPES[ce_type]
+    cls = EVENT_TYPES_BY_CE_TYPE.get(ce_type)
+    if cls is None:
+        raise UnknownEventType(f"unknown event type '{ce_type}'")
+    return cls, int(cls.model_fields["version"].default)
+
+
+def legacy_ce_types(cls: type[DomainEvent]) -> list[str]:
+    """Older CloudEvents types of ``cls`` that still decode (and so are still subscribed to)."""
+    return [ce_type for ce_type, (old, _) in LEGACY_CE_TYPES.items() if old is cls]
 
 
 def to_json(event: DomainEvent, source: str = SOURCE) -> bytes:

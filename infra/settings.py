@@ -3,10 +3,10 @@
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_TOKENS: dict[str, str] = {
     "dev-customer-token": "customer",
@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
     metrics_port: int | None = None  # worker, relay, consumers; the API serves its own /metrics
+    codec_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Temporal payload keys, ``<key id>:<base64 of 32 bytes>``, comma-separated; the first
+    encrypts, all decrypt. Empty: a dev key generated once in ``data_dir``."""
+
+    @field_validator("codec_keys", mode="before")
+    @classmethod
+    def _split_codec_keys(cls, value: object) -> object:
+        if isinstance(value, str):  # the environment's "id:key,id:key"
+            return [key.strip() for key in value.split(",") if key.strip()]
+        return value
 
     def uses_dev_tokens(self) -> bool:
         """Whether any well-known dev token is configured."""

@@ -1,7 +1,8 @@
 """The orders read model: an append-only event log per order and a view of each order's state.
 
 ``record`` appends events (once each, by ``event_id``) and replaces the view
-in one transaction, so the view never runs ahead of or behind its log. Stored
+in one transaction, so the view never runs ahead of or behind its log; the
+order's contact (``services.contacts``) is stored in that transaction too. Stored
 payloads are decoded through the event codec, so registered upcasters turn old
 versions into current events on the way out.
 """
@@ -20,6 +21,7 @@ from domain.events import Event
 from domain.order import OrderStatus
 from infra import metrics
 from infra.database import insert_once, transaction
+from services.contacts import contact_in_v1_placed, load_contact, save_contact
 from services.messages import OrderSnapshot, OrderView, RecordEvents, TimelineEntry
 from services.sql import (
     as_utc,
@@ -105,20 +107,24 @@ class OrderReadModel:
             fresh = [e for e in req.events if await insert_once(session, EventLogRow, _log_row(e))]
             starts = await _stage_starts(session, order_id, fresh)
             undone = await _new_compensations(session, req.snapshot)
+            if req.contact is not None:
+                await save_contact(session, req.snapshot.order_id, req.contact)
             await upsert(session, OrderViewRow, _view_row(req.snapshot), key=["order_id"])
         for event in fresh:
             metrics.count_recorded(event, starts)
         metrics.count_compensations(undone)
 
     async def get(self, order_id: str) -> OrderView | None:
-        """The order with its timeline, or None when no order has that id."""
+        """The order with its contact and timeline, or None when no order has that id."""
         async with self._sessions() as session:
             view = await session.get(OrderViewRow, order_id)
             rows = await self._log(session, order_id)
+            contact = await load_contact(session, order_id)
         if view is None:
             return None
         return OrderView(
             **view.to_snapshot().model_dump(),
+            contact=contact or contact_in_v1_placed(row.payload for row in rows),
             timeline=[_timeline_entry(row) for row in rows],
             updated_at=as_utc(view.updated_at),
         )

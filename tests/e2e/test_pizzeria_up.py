@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -47,6 +48,7 @@ class Stack:
 
     def __init__(self, tmp_path: Path) -> None:
         temporal, ui, self.api_port = free_ports(3)
+        self.temporal = f"127.0.0.1:{temporal}"
         self.argv = pizzeria(
             *("up", "--temporal-port", str(temporal), "--ui-port", str(ui)),
             *("--api-port", str(self.api_port), "--data-dir", str(tmp_path / "data")),
@@ -99,9 +101,9 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         stack.kill()
 
 
-def deliver_one_order(http: httpx.Client) -> str:
+def deliver_one_order(http: httpx.Client, order: dict[str, Any] = ORDER) -> str:
     """Place an order and take it through kitchen and driver; its id."""
-    placed = http.post("/orders", json=ORDER, headers=CUSTOMER)
+    placed = http.post("/orders", json=order, headers=CUSTOMER)
     assert placed.status_code == 202
     order_id: str = placed.json()["order_id"]
     deadline = time.monotonic() + 30

@@ -28,8 +28,9 @@ from cli.stack import TUNING_FLAGS
 from infra.binaries import binary
 from infra.database import make_engine, make_session_factory
 from infra.settings import DEV_TOKENS, Settings
-from infra.temporal import DATA_CONVERTER, connect
+from infra.temporal import connect
 from services.container import Services, build_services, prepare_database
+from tests.support import TEST_CODEC_KEY, encrypted_converter
 from worker import build_worker
 from workflows.names import search_attribute_flags, workflow_id
 
@@ -62,7 +63,7 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     """A Temporal dev server on a free port of 127.0.0.1, in memory, tuned as in production."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(binary("temporal")),
-        data_converter=DATA_CONVERTER,
+        data_converter=encrypted_converter(),
         ip="127.0.0.1",
         dev_server_extra_args=[*TUNING_FLAGS, *search_attribute_flags()],
     )
@@ -86,6 +87,7 @@ def stack_settings(
         temporal_address=dev_server.client.service_client.config.target_host,
         public_url="http://testserver",
         smtp_host=None,
+        codec_keys=[TEST_CODEC_KEY],  # the dev server fixture's client encrypts with it too
     )
 
 

@@ -27,8 +27,9 @@ from infra.database import make_engine, make_session_factory
 from infra.logs import make_handler
 from infra.settings import Settings
 from infra.telemetry import disable_tracing, enable_tracing
-from infra.temporal import DATA_CONVERTER, connect
+from infra.temporal import connect
 from services.container import Services, build_services, prepare_database
+from tests.support import TEST_CODEC_KEY, encrypted_converter
 from worker import build_worker
 from workflows.names import search_attribute_flags
 
@@ -83,7 +84,7 @@ async def traced_saga_stack(data_dir: Path) -> AsyncIterator[TracedStack]:
     with traced("pizzeria-test") as (exporter, logs):
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(binary("temporal")),
-            data_converter=DATA_CONVERTER,
+            data_converter=encrypted_converter(),
             ip="127.0.0.1",
             dev_server_extra_args=[*TUNING_FLAGS, *search_attribute_flags()],
         )
@@ -95,6 +96,7 @@ async def traced_saga_stack(data_dir: Path) -> AsyncIterator[TracedStack]:
             temporal_address=env.client.service_client.config.target_host,
             public_url="http://testserver",
             smtp_host=None,
+            codec_keys=[TEST_CODEC_KEY],
         )
         engine = make_engine(settings.database_url)
         try:
