@@ -18,8 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import SpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from temporalio.contrib.opentelemetry import (
@@ -38,13 +39,37 @@ TRACEPARENT = "traceparent"
 _W3C = TraceContextTextMapPropagator()
 
 
+class _Switchable(SpanProcessor):
+    """Forwards to ``inner`` until switched off: a provider cannot drop a processor."""
+
+    def __init__(self, inner: SpanProcessor) -> None:
+        self.inner = inner
+        self.on = True
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        """Forwarded while on."""
+        if self.on:
+            self.inner.on_start(span, parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        """Forwarded while on."""
+        if self.on:
+            self.inner.on_end(span)
+
+    def off(self) -> None:
+        """Flush what ``inner`` holds, then stop forwarding and shut it down."""
+        self.inner.force_flush()
+        self.on = False
+        self.inner.shutdown()
+
+
 @dataclass
 class _Tracing:
     """What this process set up; the tracer provider can be set only once per process."""
 
     provider: ReplaySafeTracerProvider | None = None
     enabled: bool = False
-    processors: list[SpanProcessor] = field(default_factory=list)
+    processors: list[_Switchable] = field(default_factory=list)
 
 
 _tracing = _Tracing()
@@ -72,16 +97,22 @@ def enable_tracing(service_name: str, processor: SpanProcessor) -> None:
             resource=Resource({SERVICE_NAME: name})
         )
         trace.set_tracer_provider(provider)
-        _instrument_libraries()
-    provider.add_span_processor(processor)
-    _tracing.processors.append(processor)
+    if not _tracing.enabled:
+        _instrument_libraries(on=True)
+    switchable = _Switchable(processor)
+    provider.add_span_processor(switchable)
+    _tracing.processors.append(switchable)
     _tracing.enabled = True
 
 
 def disable_tracing() -> None:
-    """Stop tracing new clients and apps (tests); spans in flight are flushed."""
+    """Stop tracing new clients, apps and engines (tests): spans in flight are flushed, and
+    the processors shut down (the provider itself stays: it can be set once per process)."""
     for processor in _tracing.processors:
-        processor.force_flush()
+        processor.off()
+    _tracing.processors.clear()
+    if _tracing.enabled:
+        _instrument_libraries(on=False)
     _tracing.enabled = False
 
 
@@ -133,10 +164,14 @@ def consume_span(consumer: str, subject: str, headers: Mapping[str, str] | None)
         yield
 
 
-def _instrument_libraries() -> None:
+def _instrument_libraries(on: bool) -> None:
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
+    if not on:
+        SQLAlchemyInstrumentor().uninstrument()
+        HTTPXClientInstrumentor().uninstrument()
+        return
     # Engines made after this point trace their statements (infra.database looks
     # create_async_engine up on its module so the wrapper applies). The package
     # declares SQLAlchemy < 2.1; its engine events are unchanged in 2.1 (tested).
