@@ -51,7 +51,9 @@ class OrderContext(logging.Filter):
     """Adds order, trace and workflow ids to each record; shortens deliberate failures."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Always keeps the record, with context attributes set."""
+        """Keeps the record, with context attributes set (drops only eviction noise)."""
+        if _is_eviction_noise(record):
+            return False
         _add_temporal(record)
         _add_trace(record)
         order_id = ORDER_ID.get() or _order_of(getattr(record, "workflow_id", None))
@@ -102,6 +104,19 @@ def _formatter(log_format: LogFormat) -> logging.Formatter:
         JSON_FIELDS,
         rename_fields={"levelname": "level", "name": "logger", "asctime": "time"},
         reserved_attrs=[*RESERVED_ATTRS, *_SDK_EXTRAS],
+    )
+
+
+def _is_eviction_noise(record: logging.LogRecord) -> bool:
+    # A worker that stops (or evicts a cached workflow) closes the workflow's coroutine;
+    # the tracing plugin's span context then cannot be detached in that other context
+    # and OpenTelemetry logs a traceback per open workflow. Nothing is lost: the workflow
+    # resumes on another worker and its span ends there.
+    error = record.exc_info[1] if record.exc_info else None
+    return (
+        record.name == "opentelemetry.context"
+        and isinstance(error, ValueError)
+        and isinstance(error.__context__, GeneratorExit)
     )
 
 

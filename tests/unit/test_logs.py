@@ -102,3 +102,19 @@ def test_the_console_format_is_one_readable_line_with_the_ids() -> None:
 
     assert "\n" not in text
     assert "PaymentDeclined: declined" in text and "order_id=o-7" in text
+
+
+def test_a_stopping_worker_does_not_log_a_traceback_per_open_workflow() -> None:
+    try:
+        try:
+            raise GeneratorExit()
+        except GeneratorExit:
+            raise ValueError("token was created in a different Context") from None
+    except ValueError:
+        logger = logging.getLogger("opentelemetry.context")
+        record = logger.makeRecord(
+            logger.name, logging.ERROR, __file__, 1, "Failed to detach context", (),
+            exc_info=sys.exc_info(),
+        )  # fmt: skip
+
+    assert not make_handler("json", io.StringIO()).filter(record)
