@@ -31,7 +31,7 @@ from domain.event_codec import MalformedCloudEvent, from_json
 from domain.events import Event
 from infra.logs import order_context
 from infra.metrics import DEAD_LETTERS
-from infra.telemetry import consume_span
+from infra.trace_context import consume_span
 
 log = logging.getLogger("pizzeria.consumers")
 

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from choreography.ports import Store
 from infra.metrics import observe_outbox
-from infra.telemetry import publish_span
+from infra.trace_context import publish_span
 from services.sql import utcnow
 
 log = logging.getLogger("pizzeria.relay")

@@ -22,7 +22,7 @@ from choreography.tables import DeadlineRow, InboxRow, OrderRow, OutboxRow
 from domain.event_codec import to_json
 from domain.events import DomainEvent
 from infra.database import insert_once, transaction
-from infra.telemetry import current_traceparent
+from infra.trace_context import current_traceparent
 from services.contacts import contact_of, save_contact
 from services.sql import as_utc, rows_changed, utcnow
 

@@ -9,12 +9,11 @@ On, one order is one trace: FastAPI's server span, the Temporal client's
 StartWorkflow, the workflow's and each activity's spans (Temporal's
 ``OpenTelemetryPlugin``, registered on the client only, carries the context in
 Temporal headers), SQLAlchemy's statements, and in choreography the W3C
-``traceparent`` stored with each outbox row and sent in the NATS headers.
+``traceparent`` stored with each outbox row and sent in the NATS headers
+(``infra.trace_context``).
 """
 
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from opentelemetry import trace
@@ -22,7 +21,6 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from temporalio.contrib.opentelemetry import (
     OpenTelemetryPlugin,
     ReplaySafeTracerProvider,
@@ -34,9 +32,6 @@ from infra.logs import setup_logging
 from infra.settings import Settings
 
 ENDPOINT_VARIABLE = "OTEL_EXPORTER_OTLP_ENDPOINT"
-TRACER_NAME = "pizzeria"
-TRACEPARENT = "traceparent"
-_W3C = TraceContextTextMapPropagator()
 
 
 class _Switchable(SpanProcessor):
@@ -124,44 +119,6 @@ def tracing_enabled() -> bool:
 def temporal_plugins() -> list[SimplePlugin]:
     """The plugins every Temporal client gets: the tracing plugin when tracing is on."""
     return [OpenTelemetryPlugin(add_temporal_spans=True)] if _tracing.enabled else []
-
-
-def tracer() -> trace.Tracer:
-    """The tracer for our own spans (relay publish, consumer handling)."""
-    return trace.get_tracer(TRACER_NAME)
-
-
-def current_traceparent() -> str | None:
-    """The W3C ``traceparent`` of the current span, to store with an outbox row; None untraced."""
-    carrier: dict[str, str] = {}
-    _W3C.inject(carrier)
-    return carrier.get(TRACEPARENT)
-
-
-@contextmanager
-def publish_span(subject: str, traceparent: str | None) -> Iterator[dict[str, str]]:
-    """A producer span under the stored ``traceparent``; yields the headers that carry it on."""
-    if not _tracing.enabled:
-        yield {}
-        return
-    parent = _W3C.extract({TRACEPARENT: traceparent} if traceparent else {})
-    kind = trace.SpanKind.PRODUCER
-    with tracer().start_as_current_span(f"publish {subject}", context=parent, kind=kind):
-        headers: dict[str, str] = {}
-        _W3C.inject(headers)
-        yield headers
-
-
-@contextmanager
-def consume_span(consumer: str, subject: str, headers: Mapping[str, str] | None) -> Iterator[None]:
-    """A consumer span, child of the publisher's, for handling one message."""
-    if not _tracing.enabled:
-        yield
-        return
-    parent = _W3C.extract(dict(headers or {}))
-    kind = trace.SpanKind.CONSUMER
-    with tracer().start_as_current_span(f"{consumer} handle {subject}", context=parent, kind=kind):
-        yield
 
 
 def _instrument_libraries(on: bool) -> None:
