@@ -1,4 +1,4 @@
-"""Events on the wire: CloudEvents (structured JSON) and stored payloads.
+"""Events on the wire: CloudEvents (structured JSON, or binary over HTTP) and stored payloads.
 
 CloudEvents ``id`` is the ``event_id``, ``subject`` the order id, ``type`` the
 event's ``ce_type`` and ``data`` the event body. Old stored payloads pass
@@ -6,9 +6,11 @@ through ``UPCASTERS`` until they reach the version the code knows, so a v1
 event written last year still decodes after a v2 lands.
 """
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from cloudevents.core.bindings.http import HTTPMessage, from_http_event
 from cloudevents.core.exceptions import BaseCloudEventException
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
@@ -16,6 +18,8 @@ from cloudevents.core.v1.event import CloudEvent
 from domain.events import EVENT_ADAPTER, EVENT_TYPES_BY_CE_TYPE, DomainEvent, Event, OrderPlaced
 
 SOURCE = "urn:mariospizzeria"
+# Ids of events that clients send are made in this namespace and nowhere else.
+CLIENT_EVENT_NAMESPACE = uuid.UUID("2f8d5c1e-93b4-4e0a-8c61-7d2a9e4b5f30")
 ENVELOPE_FIELDS = frozenset({"event_id", "order_id", "occurred_at", "type"})
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -57,10 +61,11 @@ def to_cloudevent(event: DomainEvent, source: str = SOURCE) -> CloudEvent:
     return CloudEvent(attributes=attributes, data=body)
 
 
-def from_cloudevent(cloudevent: CloudEvent) -> Event:
+def from_cloudevent(cloudevent: CloudEvent, event_id: str | None = None) -> Event:
     """Unwrap a CloudEvent; ``UnknownEventType`` or pydantic's ``ValidationError`` if it fails.
 
-    The CloudEvents type names the version, so an older type is upcast.
+    The CloudEvents type names the version, so an older type is upcast. ``event_id``
+    replaces the CloudEvent's ``id`` (see ``client_event_id``).
     """
     cls, version = event_class_of(cloudevent.get_type())
     data = cloudevent.get_data()
@@ -68,7 +73,7 @@ def from_cloudevent(cloudevent: CloudEvent) -> Event:
         raise MalformedCloudEvent("CloudEvent data must be a JSON object")
     payload = {
         **data,
-        "event_id": cloudevent.get_id(),
+        "event_id": event_id or cloudevent.get_id(),
         "order_id": cloudevent.get_subject(),
         "occurred_at": cloudevent.get_time(),
         "type": cls.__name__,
@@ -107,6 +112,28 @@ def from_json(raw: bytes) -> Event:
     return from_cloudevent(cloudevent)
 
 
+def client_event_id(source: str, client_id: str) -> str:
+    """The event id for a client's CloudEvent ``(source, id)``.
+
+    A UUIDv5 in a namespace of its own: never equal to an id the system made
+    (those are v4, or v5 in other namespaces), and the same client event sent
+    twice gets the same id, so the order still ignores the repeat.
+    """
+    return str(uuid.uuid5(CLIENT_EVENT_NAMESPACE, f"{source}\n{client_id}"))
+
+
+def from_client(headers: Mapping[str, str], body: bytes) -> Event:
+    """A client's CloudEvent over HTTP, in binary (``ce-*`` headers) or structured mode."""
+    try:
+        cloudevent = from_http_event(HTTPMessage(headers=dict(headers), body=body))
+    except Exception as exc:  # the SDK raises many kinds for bad input; all are the sender's fault
+        raise MalformedCloudEvent(f"not a valid CloudEvent: {exc}") from exc
+    if not isinstance(cloudevent, CloudEvent):
+        raise MalformedCloudEvent("only CloudEvents 1.0 are accepted (specversion '1.0')")
+    event_id = client_event_id(cloudevent.get_source(), cloudevent.get_id())
+    return from_cloudevent(cloudevent, event_id)
+
+
 def encode(event: DomainEvent) -> dict[str, Any]:
     """The JSON-ready payload stored in the event log and outbox."""
     return event.model_dump(mode="json")
@@ -131,8 +158,10 @@ def upcast(payload: dict[str, Any]) -> dict[str, Any]:
 __all__ = [
     "MalformedCloudEvent",
     "UnknownEventType",
+    "client_event_id",
     "decode",
     "encode",
+    "from_client",
     "from_cloudevent",
     "from_json",
     "to_cloudevent",

@@ -14,6 +14,13 @@ DEV_TOKENS: dict[str, str] = {
     "dev-driver-token": "driver",
     "dev-admin-token": "admin",
 }
+DEV_SUBJECTS: dict[str, str] = {
+    "customer": "cust-42",
+    "kitchen": "kitchen-1",
+    "driver": "driver-7",
+    "admin": "admin",
+}
+DEV_ISSUER = "urn:mariospizzeria:dev"
 
 
 class Settings(BaseSettings):
@@ -35,7 +42,13 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     public_url: str = "http://localhost:8000"
-    tokens: dict[str, str] = Field(default_factory=lambda: dict(DEV_TOKENS))
+    # identity: tokens are JWTs; dev and test sign them with a key under data_dir/auth
+    auth_jwks_url: str | None = None
+    auth_issuer: str = DEV_ISSUER
+    auth_audience: str = "pizzeria"
+    auth_jwks_refresh_seconds: float = Field(default=30.0, ge=0)
+    dev_tokens: bool | None = None
+    faults_enabled: bool | None = None
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "orders@mariospizzeria.example"
@@ -58,8 +71,16 @@ class Settings(BaseSettings):
         return value
 
     def uses_dev_tokens(self) -> bool:
-        """Whether any well-known dev token is configured."""
-        return any(token in DEV_TOKENS for token in self.tokens)
+        """Whether the four fixed dev tokens are accepted (default: outside production)."""
+        return self.env != "production" if self.dev_tokens is None else self.dev_tokens
+
+    def uses_dev_key(self) -> bool:
+        """Whether tokens are checked against the dev key rather than a provider's JWKS."""
+        return self.auth_jwks_url is None
+
+    def faults_on(self) -> bool:
+        """Whether the admin fault-injection endpoints exist (default: outside production)."""
+        return self.env != "production" if self.faults_enabled is None else self.faults_enabled
 
 
 @lru_cache

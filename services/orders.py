@@ -141,9 +141,10 @@ class OrderReadModel:
             return await session.get(OrderViewRow, order_id) is not None
 
     async def list(
-        self, status: OrderStatus | None = None, limit: int = 50
+        self, status: OrderStatus | None = None, limit: int = 50, customer_id: str | None = None
     ) -> builtins.list[OrderSnapshot]:
-        """Orders, most recently updated first, optionally only those in ``status``."""
+        """Orders, most recently updated first, optionally only those in ``status`` or of one
+        customer."""
         if not 1 <= limit <= MAX_LIST:
             raise ValueError(f"limit must be between 1 and {MAX_LIST}, got {limit}")
         query = select(OrderViewRow).order_by(
@@ -151,6 +152,8 @@ class OrderReadModel:
         )
         if status is not None:
             query = query.where(col(OrderViewRow.status) == status.value)
+        if customer_id is not None:
+            query = query.where(col(OrderViewRow.customer_id) == customer_id)
         async with self._sessions() as session:
             rows = (await session.execute(query.limit(limit))).scalars().all()
         return [row.to_snapshot() for row in rows]

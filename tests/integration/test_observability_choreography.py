@@ -58,7 +58,7 @@ async def test_one_choreography_order_is_one_trace_through_outbox_relay_and_cons
     choreo,
 ) -> None:
     stack, spans, logs = choreo
-    desk = OrderDesk(stack.http, None)  # type: ignore[arg-type]
+    desk = OrderDesk(stack.http, None, stack.settings)  # type: ignore[arg-type]
     order_id = await desk.confirmed()
 
     trace = await whole_trace(spans)
@@ -86,7 +86,7 @@ def value(name: str, **labels: str) -> float:
 
 async def test_a_choreography_order_counts_once_and_the_relay_reports_its_lag(choreo) -> None:
     stack, _spans, _logs = choreo
-    desk = OrderDesk(stack.http, None)  # type: ignore[arg-type]
+    desk = OrderDesk(stack.http, None, stack.settings)  # type: ignore[arg-type]
     placed = value("pizzeria_orders_placed_total")
     timed = value("pizzeria_order_stage_duration_seconds_count", stage="placed_to_confirmed")
     published = value("pizzeria_outbox_published_total")

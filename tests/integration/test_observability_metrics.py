@@ -48,7 +48,7 @@ def moved(before: Samples, after: Samples, name: str, **labels: str) -> float:
 async def test_a_delivered_order_counts_once_despite_a_retry_and_a_worker_restart(
     stack: TracedStack,
 ) -> None:
-    desk = OrderDesk(stack.http, stack.client)
+    desk = stack.desk()
     before = await scrape(desk)
     outage = {"mode": "down", "remaining": 1}
     assert (await desk.call("PUT", "/admin/faults/payments", "admin", json=outage)).is_success
@@ -69,7 +69,7 @@ async def test_a_delivered_order_counts_once_despite_a_retry_and_a_worker_restar
 
 
 async def test_a_rejected_order_counts_once_by_its_reason(stack: TracedStack) -> None:
-    desk = OrderDesk(stack.http, stack.client)
+    desk = stack.desk()
     before = await scrape(desk)
     decline = {"mode": "decline", "remaining": 1}
     assert (await desk.call("PUT", "/admin/faults/payments", "admin", json=decline)).is_success
@@ -99,7 +99,7 @@ def ours() -> set[str]:
 async def test_every_metric_the_dashboard_queries_is_one_the_processes_export(
     stack: TracedStack,
 ) -> None:
-    desk = OrderDesk(stack.http, stack.client)
+    desk = stack.desk()
     await desk.handle(await desk.confirmed()).terminate("the dashboard check is done")
     exported = {name for name, _ in await scrape(desk)} | ours()
     dashboard = json.loads(DASHBOARD.read_text())

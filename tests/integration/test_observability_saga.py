@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 import pytest
 from temporalio.api.sdk.v1 import WorkflowMetadata
 
-from tests.integration.conftest import OrderDesk
 from tests.integration.traced_stack import TracedStack, traced_saga_stack
 
 SAGA_ACTIVITIES = ("reserve_inventory", "charge_payment", "open_kitchen_ticket", "record_events")
@@ -27,7 +26,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Trace
 @pytest.fixture(scope="module")
 async def delivered(stack: TracedStack) -> str:
     """One order placed over HTTP and walked to DELIVERED; its workflow has finished."""
-    desk = OrderDesk(stack.http, stack.client)
+    desk = stack.desk()
     order_id = await desk.confirmed()
     for path, role in WALK:
         response = await desk.post(path.format(id=order_id), role)
@@ -69,7 +68,7 @@ async def test_log_lines_of_an_order_are_json_with_its_ids_and_no_personal_data(
 async def test_the_temporal_ui_shows_the_order_summary_and_where_it_waits(
     stack: TracedStack,
 ) -> None:
-    desk = OrderDesk(stack.http, stack.client)
+    desk = stack.desk()
     order_id = await desk.confirmed()
     handle = desk.handle(order_id)
 

@@ -29,6 +29,7 @@ from infra.settings import Settings
 from infra.telemetry import disable_tracing, enable_tracing
 from infra.temporal import connect
 from services.container import Services, build_services, prepare_database
+from tests.integration.conftest import OrderDesk
 from tests.support import TEST_CODEC_KEY, encrypted_converter
 from worker import build_worker
 from workflows.names import search_attribute_flags
@@ -44,6 +45,11 @@ class TracedStack:
     logs: io.StringIO
     services: Services
     worker: Worker
+    settings: Settings
+
+    def desk(self) -> OrderDesk:
+        """Order helpers on this stack."""
+        return OrderDesk(self.http, self.client, self.settings)
 
     async def restart_worker(self) -> None:
         """Stop the worker as a deploy would and start a fresh one (an empty workflow cache)."""
@@ -113,7 +119,9 @@ async def traced_saga_stack(data_dir: Path) -> AsyncIterator[TracedStack]:
                     async with httpx.AsyncClient(
                         transport=transport, base_url="http://testserver"
                     ) as http:
-                        stack = TracedStack(http, client, exporter, logs, services, worker)
+                        stack = TracedStack(
+                            http, client, exporter, logs, services, worker, settings
+                        )
                         yield stack
             finally:
                 await (stack.worker if stack else worker).shutdown()
