@@ -9,7 +9,8 @@ from infra.prometheus import CONTENT_TYPE, metrics_text
 router = APIRouter(tags=["health"])
 
 
-@router.get("/metrics", response_class=Response)
+# Public like /healthz, for Prometheus to scrape; kept out of the API's document.
+@router.get("/metrics", response_class=Response, include_in_schema=False)
 async def metrics() -> Response:
     """Everything this process counts, for Prometheus to scrape."""
     # Rendering fetches the SDK's loopback endpoint: keep that off the event loop.
