@@ -13,7 +13,17 @@ from api.codec import CODEC_PATH, create_codec_app
 from api.errors import install_error_handlers
 from api.observability import install_observability
 from api.openapi import install_openapi
-from api.routers import admin, delivery, events, health, inventory, kitchen, menu, orders
+from api.routers import (
+    admin,
+    attention,
+    delivery,
+    events,
+    health,
+    inventory,
+    kitchen,
+    menu,
+    orders,
+)
 from api.runtime import RuntimeFactory, open_runtime
 from infra.settings import Settings
 
@@ -55,7 +65,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (orders, kitchen, delivery, events, menu, health, inventory):
+    for module in (orders, kitchen, delivery, events, menu, health, attention, inventory):
         app.include_router(module.router)
     install_observability(app)
     if settings.faults_on():

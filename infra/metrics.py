@@ -9,6 +9,7 @@ redelivered message finds its row already there and counts nothing.
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -31,7 +32,7 @@ ORDERS_DELIVERED = Counter("pizzeria_orders_delivered", "Orders delivered to the
 ORDERS_CANCELLED = Counter("pizzeria_orders_cancelled", "Orders cancelled", ["cancelled_by"])
 ORDERS_REJECTED = Counter("pizzeria_orders_rejected", "Orders rejected", ["reason"])
 ORDERS_NEEDING_ATTENTION = Counter(
-    "pizzeria_orders_needing_attention", "Orders handed to staff because an undo failed"
+    "pizzeria_orders_needing_attention", "Orders handed to staff: an undo is past its retries"
 )
 STAGE_DURATION = Histogram(
     "pizzeria_order_stage_duration_seconds",
@@ -51,9 +52,6 @@ OUTBOX_LAG = Gauge(
 )
 OUTBOX_PUBLISHED = Counter("pizzeria_outbox_published", "Outbox events published to the broker")
 DEAD_LETTERS = Counter("pizzeria_dead_letters", "Messages a consumer gave up on", ["consumer"])
-
-NEEDS_ATTENTION_EVENT = "OrderNeedsAttention"
-"""The saga's event for an order whose undo failed and that staff must settle."""
 
 STAGES: dict[str, tuple[str, str]] = {
     "OrderConfirmed": ("OrderPlaced", "placed_to_confirmed"),
@@ -91,8 +89,6 @@ def count_recorded(event: Event, stage_starts: Mapping[str, datetime] | None = N
             SLA_BREACHES.labels(late).inc()
         case NotificationFailed(channel=channel):
             NOTIFICATIONS_FAILED.labels(channel).inc()
-    if type(event).__name__ == NEEDS_ATTENTION_EVENT:
-        ORDERS_NEEDING_ATTENTION.inc()
     start_type, stage = STAGES.get(event.type, ("", ""))
     started = (stage_starts or {}).get(start_type)
     if started is not None:
@@ -100,10 +96,22 @@ def count_recorded(event: Event, stage_starts: Mapping[str, datetime] | None = N
         STAGE_DURATION.labels(stage).observe(max(seconds, 0.0))
 
 
-def count_compensations(new_outcomes: Sequence[tuple[str, str]]) -> None:
-    """Count compensation steps that have just been written down, as (step, outcome)."""
-    for step, outcome in new_outcomes:
+@dataclass(frozen=True)
+class ViewNews:
+    """What a read-model update newly says about an order beyond its events."""
+
+    compensations: Sequence[tuple[str, str]] = ()
+    """New (step, outcome) compensation records."""
+    needs_attention: bool = False
+    """The order has just been handed to staff."""
+
+
+def count_view_news(news: ViewNews) -> None:
+    """Count compensation outcomes and hand-overs that have just been written down."""
+    for step, outcome in news.compensations:
         COMPENSATIONS.labels(step, outcome).inc()
+    if news.needs_attention:
+        ORDERS_NEEDING_ATTENTION.inc()
 
 
 def observe_outbox(oldest_created_at: datetime | None, now: datetime, published: int) -> None:

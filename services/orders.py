@@ -60,6 +60,8 @@ class OrderViewRow(SQLModel, table=True):
     total: Decimal = Field(sa_column=money_column())
     items: list[dict[str, Any]] = Field(sa_column=json_column())
     compensations: list[dict[str, Any]] = Field(sa_column=json_column())
+    # True while an undo is past its retry bound and waits for a person.
+    needs_attention: bool = Field(default=False, index=True)
     updated_at: datetime = Field(sa_column=time_column(index=True))
 
     def to_snapshot(self) -> OrderSnapshot:
@@ -106,13 +108,13 @@ class OrderReadModel:
         async with transaction(self._sessions) as session:
             fresh = [e for e in req.events if await insert_once(session, EventLogRow, _log_row(e))]
             starts = await _stage_starts(session, order_id, fresh)
-            undone = await _new_compensations(session, req.snapshot)
+            news = await _view_news(session, req.snapshot)
             if req.contact is not None:
                 await save_contact(session, req.snapshot.order_id, req.contact)
             await upsert(session, OrderViewRow, _view_row(req.snapshot), key=["order_id"])
         for event in fresh:
             metrics.count_recorded(event, starts)
-        metrics.count_compensations(undone)
+        metrics.count_view_news(news)
 
     async def get(self, order_id: str) -> OrderView | None:
         """The order with its contact and timeline, or None when no order has that id."""
@@ -141,10 +143,14 @@ class OrderReadModel:
             return await session.get(OrderViewRow, order_id) is not None
 
     async def list(
-        self, status: OrderStatus | None = None, limit: int = 50, customer_id: str | None = None
+        self,
+        status: OrderStatus | None = None,
+        limit: int = 50,
+        customer_id: str | None = None,
+        needs_attention: bool | None = None,
     ) -> builtins.list[OrderSnapshot]:
-        """Orders, most recently updated first, optionally only those in ``status`` or of one
-        customer."""
+        """Orders, most recently updated first, optionally only those in ``status``, of one
+        customer, or flagged (True) or not flagged (False) for a person."""
         if not 1 <= limit <= MAX_LIST:
             raise ValueError(f"limit must be between 1 and {MAX_LIST}, got {limit}")
         query = select(OrderViewRow).order_by(
@@ -154,6 +160,8 @@ class OrderReadModel:
             query = query.where(col(OrderViewRow.status) == status.value)
         if customer_id is not None:
             query = query.where(col(OrderViewRow.customer_id) == customer_id)
+        if needs_attention is not None:
+            query = query.where(col(OrderViewRow.needs_attention) == needs_attention)
         async with self._sessions() as session:
             rows = (await session.execute(query.limit(limit))).scalars().all()
         return [row.to_snapshot() for row in rows]
@@ -181,12 +189,17 @@ async def _stage_starts(
     return {kind: as_utc(at) for kind, at in (await session.execute(query)).all()}
 
 
-async def _new_compensations(
-    session: AsyncSession, snapshot: OrderSnapshot
-) -> builtins.list[tuple[str, str]]:
-    """The (step, outcome) records ``snapshot`` adds to the stored view's compensations."""
-    if not snapshot.compensations:
-        return []
+async def _view_news(session: AsyncSession, snapshot: OrderSnapshot) -> metrics.ViewNews:
+    """What ``snapshot`` tells that the stored view did not: compensation outcomes (a step's
+    record is replaced in place, so each new (step, outcome) is news) and newly needing
+    attention."""
+    if not snapshot.compensations and not snapshot.needs_attention:
+        return metrics.ViewNews()
     stored = await session.get(OrderViewRow, snapshot.order_id)
-    known = len(stored.compensations) if stored is not None else 0
-    return [(c.step, c.outcome) for c in snapshot.compensations[known:]]
+    known = {(c["step"], c["outcome"]) for c in stored.compensations} if stored else set()
+    outcomes = [(c.step, c.outcome) for c in snapshot.compensations]
+    was_waiting = stored is not None and stored.needs_attention
+    return metrics.ViewNews(
+        [pair for pair in outcomes if pair not in known],
+        snapshot.needs_attention and not was_waiting,
+    )

@@ -60,6 +60,41 @@ async def test_each_compensation_step_counts_once_by_outcome(services: Services)
     assert value("pizzeria_compensations_total", **labels) - before == 1
 
 
+async def test_a_step_that_failed_then_went_through_counts_each_outcome_once(
+    services: Services,
+) -> None:
+    failed = {"step": "refund_payment", "outcome": "failed"}
+    done = {"step": "refund_payment", "outcome": "done"}
+    before = (
+        value("pizzeria_compensations_total", **failed),
+        value("pizzeria_compensations_total", **done),
+    )
+    attention_before = value("pizzeria_orders_needing_attention_total")
+    order_id = f"o-{uuid4()}"
+    stuck = snapshot(order_id, OrderStatus.REJECTED).model_copy(
+        update={
+            "compensations": [CompensationRecord(step="refund_payment", outcome="failed")],
+            "needs_attention": True,
+        }
+    )
+    settled = stuck.model_copy(
+        update={
+            "compensations": [CompensationRecord(step="refund_payment", outcome="done")],
+            "needs_attention": False,
+        }
+    )
+
+    for state in (stuck, stuck, settled, settled):
+        await services.orders.record(RecordEvents(snapshot=state, events=[]))
+
+    after = (
+        value("pizzeria_compensations_total", **failed),
+        value("pizzeria_compensations_total", **done),
+    )
+    assert (after[0] - before[0], after[1] - before[1]) == (1, 1)
+    assert value("pizzeria_orders_needing_attention_total") - attention_before == 1
+
+
 def test_rejection_reasons_become_a_few_labels() -> None:
     assert rejection_reason("out of stock: mozzarella") == "out_of_stock"
     assert rejection_reason("PaymentDeclined: card declined") == "payment_declined"
