@@ -2,7 +2,7 @@
 
 import typer
 
-from cli import bench, choreo, demo, migrate, serve, up
+from cli import audit, bench, choreo, demo, migrate, serve, up
 
 app = typer.Typer(
     name="pizzeria",
@@ -17,6 +17,7 @@ app.command("api")(serve.api)
 app.command("demo")(demo.demo)
 app.command("migrate")(migrate.migrate)
 app.command("bench")(bench.bench)
+app.command("audit")(audit.audit_command)
 app.command("relay")(choreo.relay)
 app.command("consumers")(choreo.consumers)
 app.add_typer(choreo.deadletters, name="deadletters")
