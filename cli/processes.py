@@ -130,12 +130,15 @@ def supervise(
     while not stopping.wait(POLL_SECONDS):
         now = time.monotonic()
         for index, child in enumerate(children):
-            if index in due and now >= due.pop(index):
+            if index in due:
+                if now < due[index]:
+                    continue
+                del due[index]
                 children[index] = child.restart()
                 console.print(
                     f"[green]{child.name} restarted[/] (pid {children[index].pid})", soft_wrap=True
                 )
-            elif index not in due and not child.alive():
+            elif not child.alive():
                 due[index] = now + _backoff(child, policy, now, console)
 
 

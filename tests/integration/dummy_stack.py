@@ -32,7 +32,7 @@ def main(kind: str, logs: Path) -> int:
     def announce(_seconds: float) -> None:
         print("ready", *(child.pid for child in children_ref), flush=True)
 
-    policy = RestartPolicy(limit=5, window=60.0, first_delay=0.05, max_delay=0.2)
+    policy = RestartPolicy(limit=5, window=60.0, first_delay=0.5, max_delay=1.0)
     return serve_children(start, announce, "dummies", Console(), policy)
 
 

@@ -110,14 +110,23 @@ class EmbeddedPostgres:
             account = pwd.getpwnam(self.user)
             os.chown(self.root, account.pw_uid, account.pw_gid)
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust")
+        try:
+            self.resume()
+        finally:
+            self._watch()
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data: clients see the database gone (chaos drills)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start the server on its data and port (again)."""
         options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -F -c max_connections=300"
         log = self.root / "server.log"
         try:
             self._run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start")
         except subprocess.CalledProcessError as error:
             raise RuntimeError(f"PostgreSQL did not start:\n{log.read_text()}") from error
-        finally:
-            self._watch()
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) and delete its directory."""
