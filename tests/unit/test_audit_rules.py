@@ -126,6 +126,14 @@ def test_names_a_confirmed_order_without_exactly_one_sms_and_one_email(sms, emai
     assert findings(shop(facts)) == {"one confirmation each": ["o-delivered"]}
 
 
+def test_a_confirmation_given_up_after_its_retries_is_not_a_discrepancy() -> None:
+    facts = delivered()
+    facts.confirmations["sms"] = 0
+    facts.confirmations_failed["sms"] = 1
+
+    assert findings(shop(facts)) == {}
+
+
 def test_names_an_unconfirmed_order_that_was_sent_a_confirmation() -> None:
     facts = rejected()
     facts.confirmations["sms"] = 1
