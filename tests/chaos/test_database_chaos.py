@@ -37,9 +37,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, database) -> Iterator[UpStac
 
 
 @pytest.mark.postgres
-async def test_postgres_down_past_the_retry_bound_leaves_every_order_whole(
-    stack, database
-) -> None:
+async def test_postgres_down_past_the_retry_bound_leaves_every_order_whole(stack, database) -> None:
     async def outage(drill: Drill) -> None:
         await asyncio.sleep(1.5)
         await asyncio.to_thread(database.pause)
