@@ -1,29 +1,33 @@
-"""Dependencies routers declare with ``Annotated`` aliases: runtime pieces and role checks.
+"""Dependencies routers declare with ``Annotated`` aliases: runtime pieces and who is asking.
 
 All are ``async def``: FastAPI would run plain functions in a thread pool, a
 hop per dependency per request for work that never blocks.
 
-A role check runs before the body is used and before anything reaches the
-order gateway, so a request with a missing, unknown or wrong token changes
-nothing.
+Routers ask for a ``Principal`` (``CurrentUser``, or a role alias such as
+``AdminRole``) and never parse headers. ``api.auth.guard`` enforces the same
+role marks before the body is read; these dependencies repeat the check so a
+route is safe even without the guard in front of it.
 """
 
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.auth.authenticator import Authenticator
+from api.auth.guard import authenticate, mark_roles
+from api.auth.principal import ROLES, Principal, Role
 from api.runtime import Runtime
 from infra.settings import Settings
 from services.container import Services
 from workflows.gateway import OrderGateway
 
-Role = Literal["customer", "kitchen", "driver", "admin"]
-ROLES: dict[str, Role] = {role: role for role in ("customer", "kitchen", "driver", "admin")}
-
 bearer = HTTPBearer(
-    auto_error=False, description="A token that maps to a role, e.g. dev-customer-token"
+    auto_error=False,
+    bearerFormat="JWT",
+    description="A JWT from the identity provider (dev: `pizzeria token ROLE`, or a dev token "
+    "such as dev-customer-token)",
 )
 
 
@@ -54,41 +58,42 @@ GatewayDep = Annotated[OrderGateway, Depends(get_gateway)]
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def caller_role(
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Role:
-    """The caller's role from its bearer token; 401 when the token is missing or unknown."""
-    if credentials is None:
-        raise _unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
-    role = ROLES.get(settings.tokens.get(credentials.credentials, ""))
-    if role is None:
-        raise _unauthorized("unknown bearer token")
-    return role
+@mark_roles(ROLES)
+async def current_user(
+    request: Request,
+    _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The caller; the guard usually authenticated it already, before the body was read."""
+    principal = getattr(request.state, "principal", None)
+    if not isinstance(principal, Principal):
+        authenticator: Authenticator = request.app.state.authenticator
+        principal = await authenticate(authenticator, request.headers.get("authorization"))
+        request.state.principal = principal
+    return principal
 
 
-def require(*allowed: Role) -> Callable[[Role], Coroutine[None, None, Role]]:
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def require(*allowed: Role) -> Callable[[Principal], Coroutine[None, None, Principal]]:
     """A dependency that lets only ``allowed`` roles through (403 for the others)."""
 
-    async def check(role: Annotated[Role, Depends(caller_role)]) -> Role:
-        if role not in allowed:
+    @mark_roles(allowed)
+    async def check(principal: CurrentUser) -> Principal:
+        if principal.role not in allowed:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
-                f"role '{role}' may not do this; allowed: {', '.join(allowed)}",
+                f"role '{principal.role}' may not do this; allowed: {', '.join(sorted(allowed))}",
             )
-        return role
+        return principal
 
     return check
 
 
-def _unauthorized(detail: str) -> HTTPException:
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, {"WWW-Authenticate": "Bearer"})
-
-
-AnyRole = Annotated[Role, Depends(caller_role)]
-CustomerRole = Annotated[Role, Depends(require("customer"))]
-CustomerOrAdminRole = Annotated[Role, Depends(require("customer", "admin"))]
-KitchenRole = Annotated[Role, Depends(require("kitchen"))]
-DriverRole = Annotated[Role, Depends(require("driver"))]
-StaffRole = Annotated[Role, Depends(require("kitchen", "driver", "admin"))]
-AdminRole = Annotated[Role, Depends(require("admin"))]
+AnyRole = CurrentUser
+CustomerRole = Annotated[Principal, Depends(require("customer"))]
+CustomerOrAdminRole = Annotated[Principal, Depends(require("customer", "admin"))]
+KitchenRole = Annotated[Principal, Depends(require("kitchen"))]
+DriverRole = Annotated[Principal, Depends(require("driver"))]
+StaffRole = Annotated[Principal, Depends(require("kitchen", "driver", "admin"))]
+AdminRole = Annotated[Principal, Depends(require("admin"))]

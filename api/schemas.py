@@ -28,6 +28,12 @@ ORDER_VIEW_EXAMPLE: dict[str, Any] = {
     "order_id": "0b6f1c2e-5d2a-5a7e-9a51-1f0c8e6e2d11",
     "status": "CONFIRMED",
     "customer_id": "cust-42",
+    "customer": {
+        "name": "Luigi",
+        "phone": "+39 055 123 4567",
+        "email": "luigi@example.com",
+        "delivery_address": "Via Roma 1, Firenze",
+    },
     "total": "27.00",
     "items": [{"pizza": "margherita", "size": "large", "quantity": 2}],
     "timeline": [
@@ -93,14 +99,28 @@ class Links(BaseModel):
     )
 
 
+class CustomerDetails(BaseModel):
+    """The customer's contact details, as far as the caller may see them (null: not for you)."""
+
+    name: str | None = Field(default=None, examples=["Luigi"])
+    phone: str | None = Field(default=None, examples=["+39 055 123 4567"])
+    email: str | None = Field(default=None, examples=["luigi@example.com"])
+    delivery_address: str | None = Field(default=None, examples=["Via Roma 1, Firenze"])
+
+
 class OrderResponse(BaseModel):
-    """An order as the API shows it: live status, lines, total, timeline and compensations."""
+    """An order as the API shows it: live status, lines, total, timeline and compensations.
+
+    ``customer`` is there for the owner, admins, and a driver for an order it may
+    deliver (name, phone and address only); null for everyone else.
+    """
 
     model_config = ConfigDict(json_schema_extra={"examples": [ORDER_VIEW_EXAMPLE]})
 
     order_id: str
     status: OrderStatus
     customer_id: str
+    customer: CustomerDetails | None = None
     total: Decimal = Field(examples=["27.00"])
     items: list[OrderItem]
     timeline: list[TimelineEntry] = Field(default_factory=list)
@@ -141,6 +161,20 @@ class MenuResponse(BaseModel):
 
     pizzas: list[MenuPizza]
     sizes: list[Size]
+
+
+class FieldError(BaseModel):
+    """One field that failed validation."""
+
+    field: str = Field(examples=["items[0].pizza"])
+    message: str = Field(examples=["Value error, 'hawaii' is not on the menu"])
+
+
+class ErrorBody(BaseModel):
+    """Every error the API sends: a message a person can act on, and the failing fields (422)."""
+
+    detail: str = Field(examples=["no order with id '0b6f1c2e'"])
+    errors: list[FieldError] | None = None
 
 
 class EventAccepted(BaseModel):

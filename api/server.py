@@ -5,6 +5,7 @@ import sys
 import uvicorn
 
 from api.app import InsecureConfiguration, refuse_insecure
+from infra.codec_keys import CodecKeyError, key_ring
 from infra.settings import Settings
 
 
@@ -13,7 +14,9 @@ def serve(host: str | None = None, port: int | None = None) -> int:
     settings = Settings()
     try:
         refuse_insecure(settings)
-    except InsecureConfiguration as refusal:
+        if settings.mode == "orchestration":
+            key_ring(settings)  # production without payload keys: refuse now, not per request
+    except (InsecureConfiguration, CodecKeyError) as refusal:
         print(f"pizzeria api: {refusal}", file=sys.stderr)
         return 2
     uvicorn.run(

@@ -1,10 +1,12 @@
 """How an order is shown: live state from the gateway, timeline from the read model, links."""
 
-from api.schemas import Links, OrderResponse, OrderSummary
+from api.auth.personal_data import redacted_timeline, shown_contact, visible_details
+from api.auth.principal import Principal
+from api.schemas import CustomerDetails, Links, OrderResponse, OrderSummary
 from domain.commands import PlaceOrder
 from domain.order import OrderStatus, order_total
 from infra.settings import Settings
-from services.messages import OrderSnapshot, OrderView
+from services.messages import OrderContact, OrderSnapshot, OrderView
 from workflows.names import workflow_id
 
 
@@ -24,11 +26,22 @@ def links(settings: Settings, order_id: str) -> Links:
 
 
 def placed(settings: Settings, order: PlaceOrder) -> OrderResponse:
-    """The answer to POST /orders, built from the request alone so a repeat answers the same."""
+    """The answer to POST /orders, built from the request alone so a repeat answers the same.
+
+    Only the customer itself or an admin may place, and both may see the details.
+    """
+    customer = order.customer
+    contact = OrderContact(
+        name=customer.name,
+        phone=customer.phone,
+        email=customer.email,
+        delivery_address=order.delivery_address,
+    )
     return OrderResponse(
         order_id=order.order_id,
         status=OrderStatus.PLACED,
-        customer_id=order.customer.id,
+        customer_id=customer.id,
+        customer=CustomerDetails.model_validate(contact.model_dump()),
         total=order_total(order.items),
         items=order.items,
         links=links(settings, order.order_id),
@@ -36,19 +49,26 @@ def placed(settings: Settings, order: PlaceOrder) -> OrderResponse:
 
 
 def order_response(
-    settings: Settings, live: OrderSnapshot | None, stored: OrderView | None
+    settings: Settings, viewer: Principal, live: OrderSnapshot | None, stored: OrderView | None
 ) -> OrderResponse | None:
-    """Live state where there is one, the read model's otherwise; None when neither knows it."""
+    """Live state where there is one, the read model's otherwise; None when neither knows it.
+
+    The customer's details and the timeline show what ``viewer`` may see, no more.
+    """
     current = live or stored
     if current is None:
         return None
+    timeline = stored.timeline if stored else []
+    visible = visible_details(viewer, current.customer_id, current.status, timeline)
+    contact = shown_contact(stored.contact if stored else None, visible)
     return OrderResponse(
         order_id=current.order_id,
         status=current.status,
         customer_id=current.customer_id,
+        customer=CustomerDetails.model_validate(contact) if contact else None,
         total=current.total,
         items=current.items,
-        timeline=stored.timeline if stored else [],
+        timeline=redacted_timeline(timeline, visible),
         compensations=current.compensations,
         links=links(settings, current.order_id),
     )

@@ -42,7 +42,7 @@ STAFF_STEPS = (
     ("/delivery/orders/{}/delivered", DRIVER),
 )
 ORDER_BODY = {
-    "customer": {"id": "bench", "name": "Luigi", "phone": "+39 055 123 4567", "email": "l@ex.it"},
+    "customer": {"id": "cust-42", "name": "Luigi", "phone": "+39 055 123 4567", "email": "l@ex.it"},
     "items": [{"pizza": "margherita", "size": "medium", "quantity": 1}],
     "delivery_address": "Via Roma 1, Firenze",
 }

@@ -39,7 +39,9 @@ async def seed_database(settings: Settings) -> None:
 async def start_temporal(stack: BenchStack) -> Client:
     """The dev server, and a client once it serves."""
     server = stack.start("server", stack.temporal_argv())
-    settings = Settings().model_copy(update={"temporal_address": stack.temporal_address})
+    # The stack's data directory: its children's codec key is generated there.
+    address, data_dir = stack.temporal_address, stack.work_dir
+    settings = Settings().model_copy(update={"temporal_address": address, "data_dir": data_dir})
     clients: list[Client] = []
     await wait_until(server, temporal_ready(settings, clients), STARTUP_SECONDS, never)
     return clients[0]

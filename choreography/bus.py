@@ -11,7 +11,7 @@ from typing import Any
 
 from choreography.deps import Deps
 from choreography.model import Change, Delivery, StoredOrder
-from choreography.names import subject_for
+from choreography.names import subjects_for
 from choreography.ports import VersionConflict
 from domain.commands import Command
 from domain.errors import OrderNotFound
@@ -45,7 +45,7 @@ class MessageBus:
 
     def subjects(self, consumer: str) -> list[str]:
         """The subjects ``consumer`` subscribes to."""
-        return sorted(subject_for(cls) for cls in self._consumers[consumer])
+        return sorted(subject for cls in self._consumers[consumer] for subject in subjects_for(cls))
 
     async def execute(self, command: Command) -> StoredOrder:
         """Run the command's handler and commit; the order as it is afterwards."""

@@ -1,10 +1,13 @@
 """Every name on the choreography's wire, defined once: streams, subjects, consumers.
 
 A subject is derived from the event's CloudEvents type, so the contract names
-the subject: ``com.mariospizzeria.order.placed.v1`` travels on
-``pizzeria.events.order.placed.v1``.
+the subject: ``com.mariospizzeria.order.placed.v2`` travels on
+``pizzeria.events.order.placed.v2``. A consumer also listens on the subjects of
+older versions that still decode, so what an older release left in the outbox
+or the stream is still handled.
 """
 
+from domain.event_codec import legacy_ce_types
 from domain.events import DomainEvent
 
 EVENTS_STREAM = "PIZZERIA_EVENTS"
@@ -23,7 +26,16 @@ MSG_ID = "Nats-Msg-Id"
 
 def subject_for(event: type[DomainEvent] | DomainEvent) -> str:
     """The subject an event type travels on."""
-    return f"{EVENTS_PREFIX}.{event.ce_type.removeprefix(CE_TYPE_PREFIX)}"
+    return _subject(event.ce_type)
+
+
+def subjects_for(cls: type[DomainEvent]) -> list[str]:
+    """Every subject an event type may arrive on: its own, and its older versions'."""
+    return [_subject(ce_type) for ce_type in (cls.ce_type, *legacy_ce_types(cls))]
+
+
+def _subject(ce_type: str) -> str:
+    return f"{EVENTS_PREFIX}.{ce_type.removeprefix(CE_TYPE_PREFIX)}"
 
 
 def dead_letter_subject(consumer: str) -> str:

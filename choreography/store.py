@@ -2,7 +2,8 @@
 
 ``SqlStore.commit`` is the transactional outbox: the inbox row, the order's new
 state (guarded by its version), its deadlines and its outgoing events go into
-one database transaction, all or nothing.
+one database transaction, all or nothing. A new order's contact goes to the
+read model's contact record in that transaction too (OrderPlaced carries none).
 """
 
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from choreography.tables import DeadlineRow, InboxRow, OrderRow, OutboxRow
 from domain.event_codec import to_json
 from domain.events import DomainEvent
 from infra.database import insert_once, transaction
+from services.contacts import contact_of, save_contact
 from services.sql import as_utc, rows_changed, utcnow
 
 
@@ -132,6 +134,7 @@ async def _save(session: AsyncSession, stored: StoredOrder) -> None:
     if stored.version == 0:
         if not await insert_once(session, OrderRow, {**values, "version": 1}):
             raise _NothingToDo()  # placed before: the same order, nothing new to announce
+        await save_contact(session, stored.order_id, contact_of(stored.order))
         return
     result = await session.execute(
         update(OrderRow)

@@ -23,6 +23,7 @@ from cli.processes import Child, StartupFailed, ensure_free, serve_children
 from cli.readiness import Check, api_ready, wait_until
 from cli.signals import Stopping, StopRequest
 from cli.stack import StackPlan
+from cli.token import dev_token_lines
 from infra.binaries import BinaryNotFound, binary
 from infra.settings import Settings
 
@@ -174,7 +175,7 @@ def announce(plan: ChoreographyPlan, settings: Settings, seconds: float) -> None
     table.add_row("JetStream store", str(plan.nats_store))
     table.add_row("dead letters", "pizzeria deadletters list")
     table.add_row("logs", str(plan.base.data_dir / "logs"))
-    for token, role in settings.tokens.items() if settings.uses_dev_tokens() else ():
-        table.add_row(f"{role} token", token)
     console.print(table)
+    for line in dev_token_lines(settings, plan.base.data_dir):
+        console.print(line, soft_wrap=True)
     console.print("Ctrl-C stops everything.")

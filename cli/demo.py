@@ -27,7 +27,7 @@ def demo(
     admin_token: Annotated[str, typer.Option(envvar="PIZZERIA_ADMIN_TOKEN")] = DEV["admin"],
 ) -> None:
     """Place orders, play kitchen and drivers, cancel some, and take SMS down for a while."""
-    tokens = Tokens(DEV["customer"], DEV["kitchen"], DEV["driver"], admin_token)
+    tokens = Tokens(DEV["kitchen"], DEV["driver"], admin_token)
     try:
         outcomes = asyncio.run(
             evening(api, plan_orders(orders, seed), tokens, concurrency, sms_outage_seconds)

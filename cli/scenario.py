@@ -21,9 +21,8 @@ WAIT_SECONDS = 60.0
 
 @dataclass(frozen=True)
 class Tokens:
-    """One bearer token per role."""
+    """A bearer token per staff role; the admin also takes the customers' orders by phone."""
 
-    customer: str
     kitchen: str
     driver: str
     admin: str
@@ -79,13 +78,14 @@ def _plan(index: int, rng: random.Random, cancel_share: float) -> OrderPlan:
 
 
 async def play(http: httpx.AsyncClient, plan: OrderPlan, tokens: Tokens, run: str) -> Outcome:
-    """Place the order, then cancel it or walk it through kitchen and delivery."""
-    headers = _auth(tokens.customer) | {"Idempotency-Key": f"demo-{run}-{plan.index}"}
+    """Take the order by phone (an admin places for the customer), then cancel it or walk it
+    through kitchen and delivery."""
+    headers = _auth(tokens.admin) | {"Idempotency-Key": f"demo-{run}-{plan.index}"}
     placed = (await _ok(http.post("/orders", json=plan.body, headers=headers))).json()
     order_id = placed["order_id"]
     status = await wait_for(http, order_id, tokens.admin)
     if status == "CONFIRMED" and plan.cancel:
-        await _ok(http.post(f"/orders/{order_id}/cancel", headers=_auth(tokens.customer)))
+        await _ok(http.post(f"/orders/{order_id}/cancel", headers=_auth(tokens.admin)))
     elif status == "CONFIRMED":
         await deliver(http, order_id, plan, tokens)
     return await outcome(http, order_id, tokens.admin)

@@ -56,6 +56,8 @@ class StackPlan:
             *("server", "start-dev", "--db-filename", str(self.data_dir / "temporal.db")),
             *("--ip", self.host, "--port", str(self.temporal_port)),
             *("--ui-port", str(self.ui_port), "--ui-disable-news-fetch"),
+            # The UI decodes payloads through the API's codec endpoint (api/codec.py).
+            *("--ui-codec-endpoint", f"{self.api_url}/codec"),
             *("--log-level", "warn"),
             *TUNING_FLAGS,
             *search_attribute_flags(),

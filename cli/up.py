@@ -13,6 +13,7 @@ from cli.processes import Child, StartupFailed, ensure_free, serve_children
 from cli.readiness import api_ready, temporal_ready, wait_until, worker_polling
 from cli.signals import Stopping, StopRequest
 from cli.stack import StackPlan
+from cli.token import dev_token_lines
 from infra.binaries import BinaryNotFound, binary
 from infra.settings import Settings
 
@@ -79,7 +80,10 @@ async def start(
 ) -> None:
     """Start each piece and wait until it serves before starting the next."""
     env, logs = plan.environment(), plan.data_dir / "logs"
-    settings = settings.model_copy(update={"temporal_address": plan.temporal_address})
+    # The children's data directory: the codec key they share is generated there.
+    settings = settings.model_copy(
+        update={"temporal_address": plan.temporal_address, "data_dir": plan.data_dir}
+    )
     temporal = Child.start("Temporal", plan.temporal_argv(), env, logs / "temporal.log")
     children.append(temporal)
     clients: list[Client] = []
@@ -104,7 +108,7 @@ def announce(plan: StackPlan, settings: Settings, seconds: float) -> None:
     table.add_row("Temporal web UI", plan.ui_url)
     table.add_row("Temporal gRPC", plan.temporal_address)
     table.add_row("logs", str(plan.data_dir / "logs"))
-    for token, role in settings.tokens.items() if settings.uses_dev_tokens() else ():
-        table.add_row(f"{role} token", token)
     console.print(table)
+    for line in dev_token_lines(settings, plan.data_dir):
+        console.print(line, soft_wrap=True)
     console.print("Ctrl-C stops everything.")

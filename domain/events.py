@@ -1,9 +1,9 @@
-"""The v1 event catalogue: the one contract both orchestration and choreography speak.
+"""The event catalogue: the one contract both orchestration and choreography speak.
 
 Events are frozen, past-tense facts. Each carries the common envelope
 (``event_id``, ``order_id``, ``occurred_at``, ``version``) and a ``type``
-literal that discriminates the ``Event`` union. ``domain.cloudevents`` maps
-them to and from CloudEvents.
+literal that discriminates the ``Event`` union. ``domain.event_codec`` maps
+them to and from CloudEvents and upcasts older versions (OrderPlaced is at v2).
 """
 
 from datetime import datetime
@@ -32,31 +32,24 @@ class DomainEvent(BaseModel):
 
 
 class OrderPlaced(DomainEvent):
-    """A customer placed an order. Carries contact data: notifications need it."""
+    """A customer placed an order: who (by id), what and for how much.
 
-    ce_type: ClassVar[str] = "com.mariospizzeria.order.placed.v1"
+    v2: no name, phone, email or address. No consumer read them; they live in
+    the order's own record (the read model's contact, the choreography's order
+    row). v1 events upcast by dropping them (``domain.event_codec``).
+    """
+
+    ce_type: ClassVar[str] = "com.mariospizzeria.order.placed.v2"
     type: Literal["OrderPlaced"] = "OrderPlaced"
+    version: int = 2
     customer_id: str
-    customer_name: str
-    customer_phone: str
-    customer_email: str
     items: list[OrderItem]
     total: Decimal
-    delivery_address: str
 
 
 def placed_fields(order: Order) -> dict[str, Any]:
     """What OrderPlaced says about ``order`` (everything but the envelope)."""
-    customer = order.customer
-    return {
-        "customer_id": customer.id,
-        "customer_name": customer.name,
-        "customer_phone": customer.phone,
-        "customer_email": customer.email,
-        "items": order.items,
-        "total": order.total,
-        "delivery_address": order.delivery_address,
-    }
+    return {"customer_id": order.customer.id, "items": order.items, "total": order.total}
 
 
 class InventoryReserved(DomainEvent):

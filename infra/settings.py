@@ -3,10 +3,10 @@
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_TOKENS: dict[str, str] = {
     "dev-customer-token": "customer",
@@ -14,6 +14,13 @@ DEV_TOKENS: dict[str, str] = {
     "dev-driver-token": "driver",
     "dev-admin-token": "admin",
 }
+DEV_SUBJECTS: dict[str, str] = {
+    "customer": "cust-42",
+    "kitchen": "kitchen-1",
+    "driver": "driver-7",
+    "admin": "admin",
+}
+DEV_ISSUER = "urn:mariospizzeria:dev"
 
 
 class Settings(BaseSettings):
@@ -35,7 +42,13 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     public_url: str = "http://localhost:8000"
-    tokens: dict[str, str] = Field(default_factory=lambda: dict(DEV_TOKENS))
+    # identity: tokens are JWTs; dev and test sign them with a key under data_dir/auth
+    auth_jwks_url: str | None = None
+    auth_issuer: str = DEV_ISSUER
+    auth_audience: str = "pizzeria"
+    auth_jwks_refresh_seconds: float = Field(default=30.0, ge=0)
+    dev_tokens: bool | None = None
+    faults_enabled: bool | None = None
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "orders@mariospizzeria.example"
@@ -43,10 +56,28 @@ class Settings(BaseSettings):
     cooking_sla_seconds: float = 15 * 60
     ready_sla_seconds: float = 30 * 60
     delivery_sla_seconds: float = 45 * 60
+    codec_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Temporal payload keys, ``<key id>:<base64 of 32 bytes>``, comma-separated; the first
+    encrypts, all decrypt. Empty: a dev key generated once in ``data_dir``."""
+
+    @field_validator("codec_keys", mode="before")
+    @classmethod
+    def _split_codec_keys(cls, value: object) -> object:
+        if isinstance(value, str):  # the environment's "id:key,id:key"
+            return [key.strip() for key in value.split(",") if key.strip()]
+        return value
 
     def uses_dev_tokens(self) -> bool:
-        """Whether any well-known dev token is configured."""
-        return any(token in DEV_TOKENS for token in self.tokens)
+        """Whether the four fixed dev tokens are accepted (default: outside production)."""
+        return self.env != "production" if self.dev_tokens is None else self.dev_tokens
+
+    def uses_dev_key(self) -> bool:
+        """Whether tokens are checked against the dev key rather than a provider's JWKS."""
+        return self.auth_jwks_url is None
+
+    def faults_on(self) -> bool:
+        """Whether the admin fault-injection endpoints exist (default: outside production)."""
+        return self.env != "production" if self.faults_enabled is None else self.faults_enabled
 
 
 @lru_cache

@@ -164,10 +164,15 @@ class OrderSnapshot(Message):
 
 
 class RecordEvents(Message):
-    """Append events to the order's log (idempotent by ``event_id``) and update the view."""
+    """Append events to the order's log (idempotent by ``event_id``) and update the view.
+
+    ``contact`` comes with the order's first record (its OrderPlaced) and is stored
+    once, in the same transaction, in the order's own record instead of the event.
+    """
 
     snapshot: OrderSnapshot
     events: list[Event]
+    contact: "OrderContact | None" = None
 
 
 class TimelineEntry(Message):
@@ -179,9 +184,19 @@ class TimelineEntry(Message):
     data: dict[str, object] = Field(default_factory=dict)
 
 
+class OrderContact(Message):
+    """Who the order is for and where it goes: personal data, shown only to roles allowed to."""
+
+    name: str
+    phone: str
+    email: str
+    delivery_address: str
+
+
 class OrderView(OrderSnapshot):
     """The read model's picture of an order: snapshot plus timeline."""
 
+    contact: OrderContact | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
     updated_at: datetime | None = None
 

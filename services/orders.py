@@ -1,7 +1,8 @@
 """The orders read model: an append-only event log per order and a view of each order's state.
 
 ``record`` appends events (once each, by ``event_id``) and replaces the view
-in one transaction, so the view never runs ahead of or behind its log. Stored
+in one transaction, so the view never runs ahead of or behind its log; the
+order's contact (``services.contacts``) is stored in that transaction too. Stored
 payloads are decoded through the event codec, so registered upcasters turn old
 versions into current events on the way out.
 """
@@ -19,6 +20,7 @@ from domain.event_codec import ENVELOPE_FIELDS, decode, encode, upcast
 from domain.events import Event
 from domain.order import OrderStatus
 from infra.database import insert_once, transaction
+from services.contacts import contact_in_v1_placed, load_contact, save_contact
 from services.messages import OrderSnapshot, OrderView, RecordEvents, TimelineEntry
 from services.sql import (
     as_utc,
@@ -98,17 +100,21 @@ class OrderReadModel:
         async with transaction(self._sessions) as session:
             for event in req.events:
                 await insert_once(session, EventLogRow, _log_row(event))
+            if req.contact is not None:
+                await save_contact(session, req.snapshot.order_id, req.contact)
             await upsert(session, OrderViewRow, _view_row(req.snapshot), key=["order_id"])
 
     async def get(self, order_id: str) -> OrderView | None:
-        """The order with its timeline, or None when no order has that id."""
+        """The order with its contact and timeline, or None when no order has that id."""
         async with self._sessions() as session:
             view = await session.get(OrderViewRow, order_id)
             rows = await self._log(session, order_id)
+            contact = await load_contact(session, order_id)
         if view is None:
             return None
         return OrderView(
             **view.to_snapshot().model_dump(),
+            contact=contact or contact_in_v1_placed(row.payload for row in rows),
             timeline=[_timeline_entry(row) for row in rows],
             updated_at=as_utc(view.updated_at),
         )
@@ -125,9 +131,10 @@ class OrderReadModel:
             return await session.get(OrderViewRow, order_id) is not None
 
     async def list(
-        self, status: OrderStatus | None = None, limit: int = 50
+        self, status: OrderStatus | None = None, limit: int = 50, customer_id: str | None = None
     ) -> builtins.list[OrderSnapshot]:
-        """Orders, most recently updated first, optionally only those in ``status``."""
+        """Orders, most recently updated first, optionally only those in ``status`` or of one
+        customer."""
         if not 1 <= limit <= MAX_LIST:
             raise ValueError(f"limit must be between 1 and {MAX_LIST}, got {limit}")
         query = select(OrderViewRow).order_by(
@@ -135,6 +142,8 @@ class OrderReadModel:
         )
         if status is not None:
             query = query.where(col(OrderViewRow.status) == status.value)
+        if customer_id is not None:
+            query = query.where(col(OrderViewRow.customer_id) == customer_id)
         async with self._sessions() as session:
             rows = (await session.execute(query.limit(limit))).scalars().all()
         return [row.to_snapshot() for row in rows]

@@ -7,9 +7,12 @@ from typing import Any
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, WorkflowHandle
+from temporalio.converter import DataConverter
 
 from domain.commands import MarkDelivered, MarkReady, PickUp, PlaceOrder, StartCooking
 from domain.order import Customer, OrderItem, OrderStatus
+from infra.settings import Settings
+from infra.temporal import data_converter
 from workflows.contracts import OrderState
 from workflows.names import (
     QUERY_STATE,
@@ -19,6 +22,11 @@ from workflows.names import (
     UPDATE_PICK_UP,
     UPDATE_START_COOKING,
 )
+
+# Fixed test keys: the replay histories recorded under them must stay readable, so never
+# change one; add another. Real deployments set PIZZERIA_CODEC_KEYS of their own.
+TEST_CODEC_KEY = "tests-a:N1RQRc/VfQ0g3CCkEoJZYAaKehOZUEfuHP17Fy3m/1Y="
+ROTATED_CODEC_KEY = "tests-b:n2HaeLVh9Uu24jkar/AJdm4XTq004bfeJGs6U9lVsrs="
 
 CUSTOMER = Customer(
     id="cust-42", name="Ada Lovelace", phone="+39 055 123 4567", email="ada@example.com"
@@ -33,6 +41,11 @@ def place_order(order_id: str, quantity: int = 2, pizza: str = "margherita") -> 
         items=[OrderItem(pizza=pizza, size="large", quantity=quantity)],
         delivery_address="Via dei Calzaiuoli 7, Firenze",
     )
+
+
+def encrypted_converter(*keys: str) -> DataConverter:
+    """The one factory's data converter with fixed keys (``TEST_CODEC_KEY`` by default)."""
+    return data_converter(Settings(_env_file=None, codec_keys=list(keys or [TEST_CODEC_KEY])))
 
 
 async def register_search_attributes(client: Client, namespace: str = "default") -> None:

@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         placed_fields,
     )
     from domain.order import TERMINAL, Order, OrderStatus, can_transition, reached
+    from services.contacts import contact_of
     from services.messages import OrderSnapshot
     from workflows.contracts import OrderInput, OrderState
 
@@ -83,7 +84,7 @@ class OrderWorkflow:
     @workflow.run
     async def run(self, input: OrderInput) -> OrderState:
         """The order's story, from placed to delivered or undone."""
-        await self._recorder.record(self._placed())
+        await self._recorder.record(self._placed(), contact=contact_of(self._order))
         try:
             await self._secure_stock_payment_and_kitchen()
             await self._confirm()

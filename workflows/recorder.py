@@ -2,7 +2,8 @@
 
 ``EventRecorder.record`` stamps the order's search attributes when the status
 moved, then appends the new events to the event log and read model through
-one local activity. A lock keeps appends in causal order when signal and
+one local activity (with the order's contact, the first time, so it is stored
+in the transaction that records OrderPlaced). A lock keeps appends in causal order when signal and
 update handlers record at the same time; events recorded while an append is in
 flight ride along with the next one, so bursts cost one local activity.
 """
@@ -20,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.order import OrderActivities
     from domain.events import DomainEvent, Event
     from domain.order import pizza_count
-    from services.messages import OrderSnapshot, RecordEvents
+    from services.messages import OrderContact, OrderSnapshot, RecordEvents
 
 E = TypeVar("E", bound=DomainEvent)
 
@@ -33,6 +34,7 @@ class EventRecorder:
         self._snapshot = snapshot
         self._lock = asyncio.Lock()
         self._pending: list[Event] = []
+        self._contact: OrderContact | None = None
         self.types: list[str] = []
 
     def new(self, cls: type[E], **fields: Any) -> E:
@@ -44,21 +46,24 @@ class EventRecorder:
             **fields,
         )
 
-    async def record(self, *events: Event) -> None:
+    async def record(self, *events: Event, contact: OrderContact | None = None) -> None:
         """Stamp search attributes and append ``events`` to the log, in order.
 
         Without events it still writes the current snapshot to the read model.
+        ``contact`` rides along with the same append.
         """
         self._pending.extend(events)
+        self._contact = contact or self._contact
         self.types.extend(event.type for event in events)
         self._stamp_search_attributes()
         async with self._lock:
             if events and not self._pending:
                 return  # an earlier caller's append already carried these
             batch, self._pending = self._pending, []
+            contact, self._contact = self._contact, None
             await workflow.execute_local_activity_method(
                 OrderActivities.record_events,
-                RecordEvents(snapshot=self._snapshot(), events=batch),
+                RecordEvents(snapshot=self._snapshot(), events=batch, contact=contact),
                 start_to_close_timeout=RECORD_TIMEOUT,
                 retry_policy=RECORD_RETRY,
             )

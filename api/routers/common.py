@@ -1,10 +1,11 @@
-"""Pieces the order routers share: the order id path parameter and the view after a change."""
+"""Pieces the order routers share: the order id path parameter, whose order it is, the view."""
 
 import asyncio
 from typing import Annotated, Any
 
 from fastapi import Path
 
+from api.auth.principal import Principal
 from api.runtime import Runtime
 from api.schemas import OrderResponse
 from api.views import order_response
@@ -24,9 +25,9 @@ OrderId = Annotated[
 ]
 
 ORDER_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing or unknown bearer token"},
+    401: {"description": "Missing, malformed, expired or forged bearer token"},
     403: {"description": "The token's role may not do this"},
-    404: {"description": "No such order"},
+    404: {"description": "No such order, or not yours (the same answer)"},
 }
 TRANSITION_ERRORS: dict[int | str, dict[str, Any]] = {
     **ORDER_ERRORS,
@@ -34,7 +35,27 @@ TRANSITION_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def read_order(runtime: Runtime, order_id: str) -> OrderResponse:
+def not_found(order_id: str) -> OrderNotFound:
+    """The one answer for an unknown order and for someone else's: existence is not revealed."""
+    return OrderNotFound(f"no order with id '{order_id}'")
+
+
+def hidden_from(viewer: Principal, customer_id: str) -> bool:
+    """A customer sees its own orders only; staff see all."""
+    return viewer.role == "customer" and viewer.subject != customer_id
+
+
+async def ensure_visible(runtime: Runtime, order_id: str, viewer: Principal) -> None:
+    """404 before anything changes when a customer names an order that is not its own."""
+    if viewer.role != "customer":
+        return
+    stored = await runtime.services.orders.get(order_id)
+    current = stored or await runtime.gateway.state(order_id)
+    if current is None or hidden_from(viewer, current.customer_id):
+        raise not_found(order_id)
+
+
+async def read_order(runtime: Runtime, order_id: str, viewer: Principal) -> OrderResponse:
     """Live state and stored timeline; the read model alone while the live state is out of reach."""
     live, stored = await asyncio.gather(
         runtime.gateway.state(order_id),
@@ -47,21 +68,21 @@ async def read_order(runtime: Runtime, order_id: str) -> OrderResponse:
         live = None
     if isinstance(live, BaseException):
         raise live
-    view = order_response(runtime.settings, live, stored)
-    if view is None:
-        raise OrderNotFound(f"no order with id '{order_id}'")
+    view = order_response(runtime.settings, viewer, live, stored)
+    if view is None or hidden_from(viewer, view.customer_id):
+        raise not_found(order_id)
     return view
 
 
-async def after_change(runtime: Runtime, state: OrderState) -> OrderResponse:
+async def after_change(runtime: Runtime, state: OrderState, viewer: Principal) -> OrderResponse:
     """The order view once a command succeeded: the new live state plus the stored timeline."""
     stored = await runtime.services.orders.get(state.order_id)
-    view = order_response(runtime.settings, state, stored)
+    view = order_response(runtime.settings, viewer, state, stored)
     if view is None:
-        raise OrderNotFound(f"no order with id '{state.order_id}'")
+        raise not_found(state.order_id)
     return view
 
 
-async def advance(runtime: Runtime, command: StaffCommand) -> OrderResponse:
+async def advance(runtime: Runtime, command: StaffCommand, viewer: Principal) -> OrderResponse:
     """Move the order one step on and show it."""
-    return await after_change(runtime, await runtime.gateway.advance(command))
+    return await after_change(runtime, await runtime.gateway.advance(command), viewer)

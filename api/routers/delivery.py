@@ -1,6 +1,6 @@
 """Drivers pick orders up and hand them over."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, status
 
 from api.deps import DriverRole, RuntimeDep
 from api.routers.common import TRANSITION_ERRORS, OrderId, advance
@@ -13,16 +13,21 @@ router = APIRouter(prefix="/delivery/orders", tags=["delivery"], responses=TRANS
 @router.post("/{order_id}/pickup")
 async def pick_up(
     order_id: OrderId,
-    _: DriverRole,
+    driver: DriverRole,
     runtime: RuntimeDep,
     body: PickUpRequest | None = None,
 ) -> OrderResponse:
-    """Take a ready order out for delivery (409 unless it is READY)."""
-    command = PickUp(order_id=order_id, driver_id=(body or PickUpRequest()).driver_id)
-    return await advance(runtime, command)
+    """Take a ready order out for delivery as yourself (409 unless it is READY)."""
+    driver_id = (body or PickUpRequest()).driver_id or driver.subject
+    if driver_id != driver.subject:
+        detail = f"a driver picks up as itself: driver_id must be '{driver.subject}' or left out"
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail)
+    return await advance(runtime, PickUp(order_id=order_id, driver_id=driver_id), driver)
 
 
 @router.post("/{order_id}/delivered")
-async def mark_delivered(order_id: OrderId, _: DriverRole, runtime: RuntimeDep) -> OrderResponse:
+async def mark_delivered(
+    order_id: OrderId, driver: DriverRole, runtime: RuntimeDep
+) -> OrderResponse:
     """Hand the order over (409 unless it is OUT_FOR_DELIVERY)."""
-    return await advance(runtime, MarkDelivered(order_id=order_id))
+    return await advance(runtime, MarkDelivered(order_id=order_id), driver)

@@ -11,12 +11,12 @@ router = APIRouter(prefix="/kitchen/orders", tags=["kitchen"], responses=TRANSIT
 
 
 @router.post("/{order_id}/start")
-async def start_cooking(order_id: OrderId, _: KitchenRole, runtime: RuntimeDep) -> OrderResponse:
+async def start_cooking(order_id: OrderId, cook: KitchenRole, runtime: RuntimeDep) -> OrderResponse:
     """Start cooking a confirmed order (409 unless it is CONFIRMED)."""
-    return await advance(runtime, StartCooking(order_id=order_id))
+    return await advance(runtime, StartCooking(order_id=order_id), cook)
 
 
 @router.post("/{order_id}/ready")
-async def mark_ready(order_id: OrderId, _: KitchenRole, runtime: RuntimeDep) -> OrderResponse:
+async def mark_ready(order_id: OrderId, cook: KitchenRole, runtime: RuntimeDep) -> OrderResponse:
     """Mark a cooking order ready for pickup (409 unless it is COOKING)."""
-    return await advance(runtime, MarkReady(order_id=order_id))
+    return await advance(runtime, MarkReady(order_id=order_id), cook)

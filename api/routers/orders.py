@@ -1,12 +1,19 @@
-"""Customers place and cancel orders; anyone with a token reads one; staff list them."""
+"""Customers place, read and cancel their own orders; staff read all; admins place for anyone."""
 
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 
-from api.deps import AnyRole, CustomerOrAdminRole, CustomerRole, RuntimeDep, StaffRole
-from api.routers.common import ORDER_ERRORS, TRANSITION_ERRORS, OrderId, after_change, read_order
+from api.deps import AnyRole, CustomerOrAdminRole, RuntimeDep
+from api.routers.common import (
+    ORDER_ERRORS,
+    TRANSITION_ERRORS,
+    OrderId,
+    after_change,
+    ensure_visible,
+    read_order,
+)
 from api.schemas import CancelRequest, OrderList, OrderResponse, PlaceOrderRequest
 from api.views import placed, summary
 from domain.commands import CancelOrder, PlaceOrder
@@ -29,28 +36,37 @@ IdempotencyKey = Annotated[
 ]
 
 
-def order_id_for(customer_id: str, idempotency_key: str | None) -> str:
-    """The same (customer, key) always names the same order; no key, a fresh one."""
+def order_id_for(subject: str, idempotency_key: str | None) -> str:
+    """The same (caller, key) always names the same order; no key, a fresh one.
+
+    Keyed by the token's subject, so one caller's keys can never name another's order.
+    """
     if idempotency_key is None:
         return str(uuid.uuid4())
-    return str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{customer_id}\n{idempotency_key}"))
+    return str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{subject}\n{idempotency_key}"))
 
 
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={401: ORDER_ERRORS[401], 403: ORDER_ERRORS[403]},
+    responses={
+        401: ORDER_ERRORS[401],
+        403: {"description": "Not a customer or admin, or `customer.id` is not the token's"},
+    },
 )
 async def place_order(
     body: PlaceOrderRequest,
-    _: CustomerRole,
+    caller: CustomerOrAdminRole,
     runtime: RuntimeDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> OrderResponse:
     """Place an order; answers at once while the order is processed in the background."""
+    if not caller.may_act_for(body.customer.id):
+        detail = f"a customer orders for itself: customer.id must be '{caller.subject}'"
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail)
     order = PlaceOrder(
-        order_id=order_id_for(body.customer.id, idempotency_key),
+        order_id=order_id_for(caller.subject, idempotency_key),
         customer=body.customer,
         items=body.items,
         delivery_address=body.delivery_address,
@@ -68,32 +84,34 @@ async def place_order(
     return view
 
 
-@router.get("", responses={401: ORDER_ERRORS[401], 403: ORDER_ERRORS[403]})
+@router.get("", responses={401: ORDER_ERRORS[401]})
 async def list_orders(
-    _: StaffRole,
+    caller: AnyRole,
     runtime: RuntimeDep,
     status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> OrderList:
-    """List orders from the read model, optionally only those in one status."""
-    snapshots = await runtime.services.orders.list(status_, limit)
+    """List orders from the read model: a customer its own, staff all."""
+    own = caller.subject if caller.role == "customer" else None
+    snapshots = await runtime.services.orders.list(status_, limit, customer_id=own)
     return OrderList(orders=[summary(runtime.settings, s) for s in snapshots])
 
 
 @router.get("/{order_id}", responses=ORDER_ERRORS)
-async def get_order(order_id: OrderId, _: AnyRole, runtime: RuntimeDep) -> OrderResponse:
-    """Read an order: live status from its workflow, timeline from the read model."""
-    return await read_order(runtime, order_id)
+async def get_order(order_id: OrderId, caller: AnyRole, runtime: RuntimeDep) -> OrderResponse:
+    """Read an order (yours, or any as staff): live status from its workflow, timeline stored."""
+    return await read_order(runtime, order_id, caller)
 
 
 @router.post("/{order_id}/cancel", responses=TRANSITION_ERRORS)
 async def cancel_order(
     order_id: OrderId,
-    role: CustomerOrAdminRole,
+    caller: CustomerOrAdminRole,
     runtime: RuntimeDep,
     body: CancelRequest | None = None,
 ) -> OrderResponse:
     """Cancel before cooking starts; answers once compensation has run (status CANCELLED)."""
+    await ensure_visible(runtime, order_id, caller)
     reason = (body or CancelRequest()).reason
-    command = CancelOrder(order_id=order_id, reason=reason, requested_by=role)
-    return await after_change(runtime, await runtime.gateway.cancel(command))
+    command = CancelOrder(order_id=order_id, reason=reason, requested_by=caller.role)
+    return await after_change(runtime, await runtime.gateway.cancel(command), caller)

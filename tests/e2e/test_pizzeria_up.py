@@ -1,6 +1,7 @@
 """``pizzeria up`` end to end: one command brings the stack up, SIGTERM takes all of it down."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -8,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -19,7 +21,12 @@ CUSTOMER = {"Authorization": "Bearer dev-customer-token"}
 KITCHEN = {"Authorization": "Bearer dev-kitchen-token"}
 DRIVER = {"Authorization": "Bearer dev-driver-token"}
 ORDER = {
-    "customer": {"id": "e2e", "name": "Peach", "phone": "+39 055 765 4321", "email": "p@ex.com"},
+    "customer": {
+        "id": "cust-42",
+        "name": "Peach",
+        "phone": "+39 055 765 4321",
+        "email": "p@ex.com",
+    },
     "items": [{"pizza": "margherita", "size": "medium", "quantity": 1}],
     "delivery_address": "Castle Road 1",
 }
@@ -47,6 +54,7 @@ class Stack:
 
     def __init__(self, tmp_path: Path) -> None:
         temporal, ui, self.api_port = free_ports(3)
+        self.temporal = f"127.0.0.1:{temporal}"
         self.argv = pizzeria(
             *("up", "--temporal-port", str(temporal), "--ui-port", str(ui)),
             *("--api-port", str(self.api_port), "--data-dir", str(tmp_path / "data")),
@@ -99,9 +107,9 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         stack.kill()
 
 
-def deliver_one_order(http: httpx.Client) -> str:
+def deliver_one_order(http: httpx.Client, order: dict[str, Any] = ORDER) -> str:
     """Place an order and take it through kitchen and driver; its id."""
-    placed = http.post("/orders", json=ORDER, headers=CUSTOMER)
+    placed = http.post("/orders", json=order, headers=CUSTOMER)
     assert placed.status_code == 202
     order_id: str = placed.json()["order_id"]
     deadline = time.monotonic() + 30
@@ -118,12 +126,24 @@ def deliver_one_order(http: httpx.Client) -> str:
     return order_id
 
 
+def printed_token(log: Path, role: str) -> str:
+    """The JWT ``pizzeria up`` printed for ``role`` (it prints once everything is ready)."""
+    pattern = re.compile(rf"^{role} token \(\S+\): dev-{role}-token or (\S+)$", re.MULTILINE)
+    deadline = time.monotonic() + 10
+    while (found := pattern.search(log.read_text())) is None:
+        assert time.monotonic() < deadline, f"no {role} token printed:\n{log.read_text()}"
+        time.sleep(0.1)
+    return found.group(1)
+
+
 def test_up_serves_orders_stops_cleanly_and_keeps_state_across_restarts(stack) -> None:
     children = stack.start()
     assert len(children) >= 3  # Temporal, worker, API
 
     with httpx.Client(base_url=stack.url, timeout=30) as http:
         order_id = deliver_one_order(http)
+        as_printed = {"Authorization": f"Bearer {printed_token(stack.log_path, 'customer')}"}
+        assert http.get(f"/orders/{order_id}", headers=as_printed).status_code == 200
     demo = subprocess.run(
         pizzeria("demo", "--orders", "2", "--sms-outage-seconds", "0.5", "--api", stack.url),
         cwd=REPO,
@@ -166,8 +186,7 @@ def test_up_refuses_a_taken_port_and_says_which(tmp_path: Path) -> None:
 
 
 def test_api_refuses_to_start_in_production_with_dev_tokens() -> None:
-    env = {**os.environ, "PIZZERIA_ENV": "production"}
-    env.pop("PIZZERIA_TOKENS", None)
+    env = {**os.environ, "PIZZERIA_ENV": "production", "PIZZERIA_DEV_TOKENS": "true"}
 
     result = subprocess.run(
         pizzeria("api", "--port", str(free_ports(1)[0])),
@@ -179,4 +198,4 @@ def test_api_refuses_to_start_in_production_with_dev_tokens() -> None:
     )
 
     assert result.returncode == 2
-    assert "dev tokens are configured" in result.stderr
+    assert "the dev tokens are enabled" in result.stderr

@@ -27,9 +27,11 @@ from api.app import create_app
 from cli.stack import TUNING_FLAGS
 from infra.binaries import binary
 from infra.database import make_engine, make_session_factory
-from infra.settings import DEV_TOKENS, Settings
-from infra.temporal import DATA_CONVERTER, connect
+from infra.settings import DEV_SUBJECTS, DEV_TOKENS, Settings
+from infra.temporal import connect
 from services.container import Services, build_services, prepare_database
+from tests.api_harness import token_maker
+from tests.support import TEST_CODEC_KEY, encrypted_converter
 from worker import build_worker
 from workflows.names import search_attribute_flags, workflow_id
 
@@ -38,10 +40,10 @@ WAIT_SECONDS = 30.0
 
 
 def order_body(customer_id: str | None = None, **overrides: Any) -> dict[str, Any]:
-    """A valid POST /orders body for a customer of its own (or ``customer_id``)."""
+    """A valid POST /orders body for the dev customer cust-42 (or ``customer_id``)."""
     body: dict[str, Any] = {
         "customer": {
-            "id": customer_id or f"cust-{uuid.uuid4().hex[:12]}",
+            "id": customer_id or DEV_SUBJECTS["customer"],
             "name": "Luigi",
             "phone": "+39 055 123 4567",
             "email": "luigi@example.com",
@@ -53,8 +55,13 @@ def order_body(customer_id: str | None = None, **overrides: Any) -> dict[str, An
 
 
 def auth(role: str) -> dict[str, str]:
-    """The Authorization header of ``role``'s dev token."""
+    """The Authorization header of ``role``'s dev token (the customer is cust-42)."""
     return {"Authorization": f"Bearer {TOKENS[role]}"}
+
+
+def new_customer() -> str:
+    """A customer id nobody else uses."""
+    return f"cust-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +69,7 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     """A Temporal dev server on a free port of 127.0.0.1, in memory, tuned as in production."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(binary("temporal")),
-        data_converter=DATA_CONVERTER,
+        data_converter=encrypted_converter(),
         ip="127.0.0.1",
         dev_server_extra_args=[*TUNING_FLAGS, *search_attribute_flags()],
     )
@@ -86,6 +93,7 @@ def stack_settings(
         temporal_address=dev_server.client.service_client.config.target_host,
         public_url="http://testserver",
         smtp_host=None,
+        codec_keys=[TEST_CODEC_KEY],  # the dev server fixture's client encrypts with it too
     )
 
 
@@ -137,16 +145,23 @@ async def http(api_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 class OrderDesk:
-    """Drives orders over HTTP and looks at their workflows, for tests."""
+    """Drives orders over HTTP and looks at their workflows, for tests.
 
-    def __init__(self, http: httpx.AsyncClient, temporal: Client) -> None:
+    ``role`` "customer" is the dev customer cust-42; pass ``subject`` to act as
+    another customer (a JWT signed by the stack's dev key).
+    """
+
+    def __init__(self, http: httpx.AsyncClient, temporal: Client, settings: Settings) -> None:
         self.http = http
         self.temporal = temporal
+        self.sign = token_maker(settings)
 
     async def place(self, key: str | None = None, **body: Any) -> dict[str, Any]:
-        """POST /orders as a customer and return the 202 body."""
-        headers = auth("customer") | ({"Idempotency-Key": key} if key else {})
-        response = await self.http.post("/orders", json=order_body(**body), headers=headers)
+        """POST /orders as the body's customer and return the 202 body."""
+        placed_body = order_body(**body)
+        headers = self.auth("customer", placed_body["customer"]["id"])
+        headers |= {"Idempotency-Key": key} if key else {}
+        response = await self.http.post("/orders", json=placed_body, headers=headers)
         assert response.status_code == 202, response.text
         placed: dict[str, Any] = response.json()
         return placed
@@ -173,6 +188,12 @@ class OrderDesk:
         await self.wait_for(order_id, "CONFIRMED")
         return order_id
 
+    def auth(self, role: str, subject: str | None = None) -> dict[str, str]:
+        """``role``'s dev token, or a signed JWT for ``subject`` as ``role``."""
+        if subject is None or subject == DEV_SUBJECTS[role]:
+            return auth(role)
+        return {"Authorization": f"Bearer {self.sign(subject, role)}"}
+
     async def post(self, path: str, role: str | None, **kwargs: Any) -> httpx.Response:
         """POST ``path`` with ``role``'s token (None: no token)."""
         return await self.call("POST", path, role, **kwargs)
@@ -183,10 +204,11 @@ class OrderDesk:
         path: str,
         role: str | None,
         headers: dict[str, str] | None = None,
+        subject: str | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
-        """Any request, with ``role``'s token (None: no token) added to ``headers``."""
-        headers = (auth(role) if role else {}) | (headers or {})
+        """Any request as ``role`` (None: no token; ``subject``: someone other than the dev one)."""
+        headers = (self.auth(role, subject) if role else {}) | (headers or {})
         return await self.http.request(method, path, headers=headers, **kwargs)
 
     @staticmethod
@@ -215,6 +237,6 @@ class OrderDesk:
 
 
 @pytest.fixture
-def desk(http: httpx.AsyncClient, temporal_client: Client) -> OrderDesk:
+def desk(http: httpx.AsyncClient, temporal_client: Client, stack_settings: Settings) -> OrderDesk:
     """Order helpers on the session stack."""
-    return OrderDesk(http, temporal_client)
+    return OrderDesk(http, temporal_client, stack_settings)

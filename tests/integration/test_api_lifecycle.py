@@ -2,6 +2,7 @@
 
 import asyncio
 
+from tests.integration.conftest import new_customer
 from workflows.names import SA_ORDER_STATUS
 
 
@@ -79,13 +80,34 @@ async def test_staff_list_orders_by_status_from_the_read_model(desk) -> None:
     assert order_id not in await _listed(desk, "CONFIRMED")
 
 
-async def test_customers_may_not_list_orders(desk) -> None:
-    response = await desk.call("GET", "/orders", "customer")
+async def test_a_customer_lists_only_its_own_orders(desk) -> None:
+    mine = (await desk.place())["order_id"]
+    theirs = (await desk.place(customer_id=new_customer()))["order_id"]
+    await desk.wait_for(theirs, "CONFIRMED")
+    await desk.wait_for(mine, "CONFIRMED")
 
-    assert response.status_code == 403
+    response = await desk.call("GET", "/orders", "customer", params={"limit": 500})
+
+    listed = {order["customer_id"] for order in response.json()["orders"]}
+    assert response.status_code == 200
+    assert listed == {"cust-42"}
+    assert mine in {order["order_id"] for order in response.json()["orders"]}
 
 
 async def _listed(desk, status: str) -> list[str]:
     response = await desk.call("GET", "/orders", "driver", params={"status": status, "limit": 500})
     assert response.status_code == 200, response.text
     return [order["order_id"] for order in response.json()["orders"]]
+
+
+async def test_the_owner_sees_its_contact_details_and_the_kitchen_sees_none(desk) -> None:
+    order_id = await desk.confirmed()
+
+    own = await desk.call("GET", f"/orders/{order_id}", "customer")
+    kitchen = await desk.call("GET", f"/orders/{order_id}", "kitchen")
+
+    assert own.json()["customer"]["phone"] == "+39 055 123 4567"
+    assert own.json()["customer"]["delivery_address"] == "Via Roma 1, Firenze"
+    assert kitchen.json()["customer"] is None
+    for detail in ("+39 055 123 4567", "luigi@example.com", "Via Roma 1"):
+        assert detail not in kitchen.text

@@ -15,17 +15,22 @@ STAFF_STEPS = [
 ]
 
 
-async def _assert_nothing_started(desk, stack_services, customer_id: str, key: str) -> None:
-    order_id = order_id_for(customer_id, key)
-    assert not await desk.exists(order_id)
-    assert not await stack_services.orders.exists(order_id)
+async def _assert_nothing_started(desk, stack_services, key: str, *subjects: str) -> None:
+    for subject in (*subjects, "cust-42", "kitchen-1", "driver-7"):
+        order_id = order_id_for(subject, key)
+        assert not await desk.exists(order_id)
+        assert not await stack_services.orders.exists(order_id)
+
+
+def _key() -> str:
+    return f"k-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.mark.parametrize(
     ("headers", "status", "detail"),
     [
         ({}, 401, "missing bearer token"),
-        ({"Authorization": "Bearer not-a-token"}, 401, "unknown bearer token"),
+        ({"Authorization": "Bearer not-a-token"}, 401, "not a JWT"),
         ({"Authorization": "Bearer dev-driver-token"}, 403, "role 'driver' may not"),
         ({"Authorization": "Bearer dev-kitchen-token"}, 403, "role 'kitchen' may not"),
     ],
@@ -33,17 +38,47 @@ async def _assert_nothing_started(desk, stack_services, customer_id: str, key: s
 async def test_placing_without_the_customer_role_starts_nothing(
     desk, stack_services, headers, status, detail
 ) -> None:
-    customer_id, key = f"cust-{uuid.uuid4().hex[:12]}", "k"
+    key = _key()
 
     response = await desk.post(
-        "/orders", None, json=desk.body(customer_id), headers={**headers, "Idempotency-Key": key}
+        "/orders", None, json=desk.body(), headers={**headers, "Idempotency-Key": key}
     )
 
     assert response.status_code == status
     assert detail in response.json()["detail"]
     if status == 401:
         assert response.headers["WWW-Authenticate"] == "Bearer"
-    await _assert_nothing_started(desk, stack_services, customer_id, key)
+    await _assert_nothing_started(desk, stack_services, key)
+
+
+async def test_placing_in_another_customers_name_is_403_and_starts_nothing(
+    desk, stack_services
+) -> None:
+    key = _key()
+
+    response = await desk.post(
+        "/orders", "customer", json=desk.body("cust-77"), headers={"Idempotency-Key": key}
+    )
+
+    assert response.status_code == 403
+    assert "customer.id must be 'cust-42'" in response.json()["detail"]
+    await _assert_nothing_started(desk, stack_services, key, "cust-77")
+
+
+async def test_someone_elses_order_is_404_to_read_and_to_cancel_and_stays_as_it_was(desk) -> None:
+    order_id = await desk.confirmed()
+    before = await desk.history(order_id)
+
+    read = await desk.call("GET", f"/orders/{order_id}", "customer", subject="cust-77")
+    cancel = await desk.post(f"/orders/{order_id}/cancel", "customer", subject="cust-77")
+    unknown = await desk.call("GET", "/orders/no-such-order", "customer", subject="cust-77")
+
+    assert (read.status_code, cancel.status_code, unknown.status_code) == (404, 404, 404)
+    assert read.json() == {"detail": f"no order with id '{order_id}'"}
+    assert unknown.json() == {"detail": "no order with id 'no-such-order'"}
+    assert (await desk.get(order_id))["status"] == "CONFIRMED"
+    updates = "WORKFLOW_EXECUTION_UPDATE_ACCEPTED"
+    assert (await desk.history(order_id))[updates] == before[updates]
 
 
 @pytest.mark.parametrize(
@@ -60,26 +95,26 @@ async def test_placing_without_the_customer_role_starts_nothing(
 async def test_an_invalid_order_is_422_naming_the_field_and_starts_nothing(
     desk, stack_services, change, field
 ) -> None:
-    customer_id, key = f"cust-{uuid.uuid4().hex[:12]}", "k"
-    body = {**desk.body(customer_id), **change}
+    key = _key()
+    body = {**desk.body(), **change}
 
     response = await desk.post("/orders", "customer", json=body, headers={"Idempotency-Key": key})
 
     assert response.status_code == 422
     assert field in response.json()["detail"]
     assert field in [error["field"] for error in response.json()["errors"]]
-    await _assert_nothing_started(desk, stack_services, customer_id, key)
+    await _assert_nothing_started(desk, stack_services, key)
 
 
 async def test_an_order_with_a_bad_customer_is_422_and_starts_nothing(desk, stack_services) -> None:
-    body = desk.body("cust-bad-phone")
+    body, key = desk.body(), _key()
     body["customer"] = {**body["customer"], "phone": "call me"}
 
-    response = await desk.post("/orders", "customer", json=body, headers={"Idempotency-Key": "k"})
+    response = await desk.post("/orders", "customer", json=body, headers={"Idempotency-Key": key})
 
     assert response.status_code == 422
     assert "customer.phone" in response.json()["detail"]
-    await _assert_nothing_started(desk, stack_services, "cust-bad-phone", "k")
+    await _assert_nothing_started(desk, stack_services, key)
 
 
 @pytest.mark.parametrize(("path", "role"), [*STAFF_STEPS, ("/orders/{id}", "admin")])
@@ -169,6 +204,7 @@ async def test_reading_an_order_needs_a_token(desk) -> None:
 
     assert (await desk.call("GET", f"/orders/{order_id}", None)).status_code == 401
     assert (await desk.call("GET", f"/orders/{order_id}", "driver")).status_code == 200
+    assert (await desk.call("GET", f"/orders/{order_id}", "customer")).status_code == 200
 
 
 async def test_a_malformed_order_id_is_422(desk) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from api.app import InsecureConfiguration, create_app
 from api.runtime import Runtime
+from infra.codec_keys import new_key
 from tests.integration.conftest import OrderDesk
 from workflows.gateway import OrderUnavailable
 
@@ -104,15 +105,21 @@ async def test_the_docs_page_works_without_internet(desk: OrderDesk) -> None:
 
 
 def test_production_refuses_to_start_with_dev_tokens(stack_settings) -> None:
-    production = stack_settings.model_copy(update={"env": "production"})
+    production = stack_settings.model_copy(
+        update={"env": "production", "dev_tokens": True, "auth_jwks_url": "https://idp/certs"}
+    )
 
     with pytest.raises(InsecureConfiguration, match="dev tokens"):
         create_app(production)
 
 
-def test_production_starts_with_its_own_tokens(stack_settings) -> None:
+def test_production_starts_with_an_identity_provider(stack_settings) -> None:
     production = stack_settings.model_copy(
-        update={"env": "production", "tokens": {"s3cret-admin": "admin"}}
+        update={
+            "env": "production",
+            "auth_jwks_url": "https://idp.example/certs",
+            "codec_keys": [new_key()],
+        }
     )
 
     assert create_app(production).title == "Mario's Pizzeria"

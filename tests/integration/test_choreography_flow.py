@@ -30,7 +30,7 @@ async def choreo(tmp_path) -> AsyncIterator[ChoreoStack]:
 
 @pytest.fixture
 def desk(choreo: ChoreoStack) -> OrderDesk:
-    return OrderDesk(choreo.http, None)  # type: ignore[arg-type]
+    return OrderDesk(choreo.http, None, choreo.settings)  # type: ignore[arg-type]
 
 
 def types(order: dict) -> list[str]:
@@ -180,13 +180,18 @@ async def test_reusing_a_key_for_a_different_order_is_422_and_keeps_the_first(de
     other = desk.body("cust-reuse", items=[{"pizza": "diavola", "size": "small", "quantity": 3}])
 
     response = await desk.post(
-        "/orders", "customer", json=other, headers={"Idempotency-Key": "checkout-1"}
+        "/orders",
+        "customer",
+        json=other,
+        headers={"Idempotency-Key": "checkout-1"},
+        subject="cust-reuse",
     )
     again = await desk.post(
         "/orders",
         "customer",
         json=desk.body("cust-reuse"),
         headers={"Idempotency-Key": "checkout-1"},
+        subject="cust-reuse",
     )
 
     assert response.status_code == 422

@@ -1,5 +1,6 @@
 """``SqlStore`` on SQLite and on a real PostgreSQL: the outbox commit is all or nothing."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -7,10 +8,19 @@ import pytest
 from choreography.deps import Deps
 from choreography.handlers.commands import place_order
 from choreography.model import Change, Deadline, move
+from choreography.names import subjects_for
 from choreography.ports import VersionConflict
 from choreography.store import SqlStore
-from domain.events import OrderCancelled, OrderConfirmed, OrderDelayed, OrderRejected
+from domain.event_codec import from_json
+from domain.events import (
+    OrderCancelled,
+    OrderConfirmed,
+    OrderDelayed,
+    OrderPlaced,
+    OrderRejected,
+)
 from domain.order import OrderStatus
+from services.contacts import contact_of, load_contact
 from tests.support import place_order as order
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -86,6 +96,35 @@ async def test_the_relay_sees_unsent_events_in_commit_order_until_marked(deps, s
     await placed(deps, "o-2")
 
     waiting = await store.unsent(10)
-    assert [e.subject for e in waiting] == ["pizzeria.events.order.placed.v1"] * 2
+    assert [e.subject for e in waiting] == ["pizzeria.events.order.placed.v2"] * 2
     await store.mark_sent([waiting[0].event_id])
     assert [e.event_id for e in await store.unsent(10)] == [waiting[1].event_id]
+
+
+async def test_a_placed_order_keeps_its_contact_out_of_the_event_and_in_its_record(
+    deps, store, sessions
+) -> None:
+    await placed(deps, "o-1")
+
+    [outgoing] = await store.unsent(10)
+    async with sessions() as session:
+        contact = await load_contact(session, "o-1")
+    assert contact == contact_of(order("o-1"))
+    for personal in (contact.phone, contact.email, contact.delivery_address, contact.name):
+        assert personal.encode() not in outgoing.body
+
+
+async def test_a_v1_order_placed_left_in_an_old_outbox_is_still_subscribed_and_decodes(
+    deps, store
+) -> None:
+    await placed(deps, "o-1")
+    [outgoing] = await store.unsent(10)
+    old = json.loads(outgoing.body)
+    old["type"] = "com.mariospizzeria.order.placed.v1"
+    old["data"] |= {"version": 1, "customer_name": "Ada", "customer_phone": "+39 055 123 4567"}
+    old["data"] |= {"customer_email": "ada@example.com", "delivery_address": "Via Roma 1"}
+
+    event = from_json(json.dumps(old).encode())
+
+    assert isinstance(event, OrderPlaced) and event.version == 2
+    assert "pizzeria.events.order.placed.v1" in subjects_for(OrderPlaced)

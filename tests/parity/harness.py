@@ -155,11 +155,13 @@ async def orchestration(
     settings: Settings, engine: AsyncEngine, **overrides: Any
 ) -> AsyncIterator[Harness]:
     """The API over the session's Temporal dev server and worker, with ``overrides`` applied."""
-    app = create_app(settings.model_copy(update=overrides))
+    settings = settings.model_copy(update=overrides)
+    app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield Harness("orchestration", OrderDesk(http, None), engine)  # type: ignore[arg-type]
+            desk = OrderDesk(http, None, settings)  # type: ignore[arg-type]
+            yield Harness("orchestration", desk, engine)
 
 
 @asynccontextmanager
@@ -170,6 +172,7 @@ async def choreography(tmp_path: Path, **overrides: Any) -> AsyncIterator[Harnes
         engine = make_engine(settings.database_url)
         try:
             async with choreography_stack(settings) as stack:
-                yield Harness("choreography", OrderDesk(stack.http, None), engine)  # type: ignore[arg-type]
+                desk = OrderDesk(stack.http, None, settings)  # type: ignore[arg-type]
+                yield Harness("choreography", desk, engine)
         finally:
             await engine.dispose()

@@ -4,6 +4,10 @@ Runs the saga on a fresh dev server with the real worker and writes one JSON
 history per scenario to tests/replay/histories/<scenario><SUFFIX>.json. Never
 overwrite old files: they stand for orders already running. After a change
 guarded by ``workflow.patched``, record new ones under a new suffix.
+
+Payloads are encrypted with ``tests.support.TEST_CODEC_KEY``, as a real worker
+encrypts with its first configured key; the files recorded before the codec
+(no ``-enc`` in their name) hold clear payloads, which the codec passes through.
 """
 
 import asyncio
@@ -22,10 +26,15 @@ from domain.order import OrderStatus
 from infra.binaries import binary
 from infra.database import make_engine, make_session_factory
 from infra.settings import Settings
-from infra.temporal import DATA_CONVERTER
 from services.container import Services, build_services, prepare_database
 from services.messages import Fault
-from tests.support import drive_to_delivered, place_order, status_is, wait_for_state
+from tests.support import (
+    drive_to_delivered,
+    encrypted_converter,
+    place_order,
+    status_is,
+    wait_for_state,
+)
 from worker import build_worker
 from workflows.contracts import OrderInput
 from workflows.names import UPDATE_CANCEL, search_attribute_flags, workflow_id
@@ -60,7 +69,7 @@ async def record(suffix: str = "") -> None:
     """Run every scenario and write its history."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(binary("temporal")),
-        data_converter=DATA_CONVERTER,
+        data_converter=encrypted_converter(),
         ip="127.0.0.1",
         dev_server_extra_args=search_attribute_flags(),
     )

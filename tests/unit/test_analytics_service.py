@@ -26,12 +26,8 @@ def placed(order_id: str, at: datetime = MONDAY) -> OrderPlaced:
         order_id=order_id,
         occurred_at=at,
         customer_id="c1",
-        customer_name="Ada",
-        customer_phone="+39 055 123 4567",
-        customer_email="ada@example.com",
         items=[OrderItem(pizza="margherita", size=Size.SMALL, quantity=1)],
         total=Decimal("8.50"),
-        delivery_address="Via Roma 1",
     )
 
 

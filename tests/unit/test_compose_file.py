@@ -8,12 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 import typer
 import yaml
 
+from api.auth.principal import ROLES
 from workflows.names import SEARCH_ATTRIBUTES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,6 +35,7 @@ def load_compose() -> dict[str, Any]:
 
 
 COMPOSE = load_compose()
+REALM: dict[str, Any] = json.loads((REPO / "deploy/keycloak/realm/pizzeria-realm.json").read_text())
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 
 
@@ -82,6 +85,7 @@ def test_validates_against_the_compose_specification_schema() -> None:
 def test_runs_every_piece_of_the_multi_machine_topology() -> None:
     expected = {"postgres", "temporal", "temporal-ui", "nats", "api", "worker"}
     expected |= {"relay", "consumers", "migrate", "temporal-schema", "temporal-setup"}
+    expected |= {"keycloak", "keycloak-db"}
     assert expected <= set(SERVICES)
     assert SERVICES["api"]["deploy"]["replicas"] == 2
     assert SERVICES["worker"]["deploy"]["replicas"] == 2
@@ -107,7 +111,7 @@ def test_every_long_running_service_has_a_healthcheck() -> None:
 
 
 def test_one_shot_jobs_are_not_restarted() -> None:
-    assert one_shot_services() == {"migrate", "temporal-schema", "temporal-setup"}
+    assert one_shot_services() == {"migrate", "temporal-schema", "temporal-setup", "keycloak-db"}
     for name in one_shot_services():
         assert SERVICES[name].get("restart") == "no", f"{name} would rerun forever"
 
@@ -147,10 +151,41 @@ def test_secrets_come_from_required_variables() -> None:
                 assert REQUIRED_VARIABLE.match(password), f"{name}.{key} embeds a password"
 
 
-def test_the_api_refuses_dev_tokens_by_requiring_its_own() -> None:
+def test_the_api_is_a_resource_server_of_keycloak_with_no_dev_shortcuts() -> None:
     environment = SERVICES["api"]["environment"]
     assert environment["PIZZERIA_ENV"] == "production"
-    assert REQUIRED_VARIABLE.match(environment["PIZZERIA_TOKENS"])
+    assert not {"PIZZERIA_DEV_TOKENS", "PIZZERIA_FAULTS_ENABLED"} & set(environment)
+    jwks = urlparse(environment["PIZZERIA_AUTH_JWKS_URL"])
+    assert jwks.hostname == "keycloak" and jwks.hostname in SERVICES
+    assert jwks.path == f"/realms/{REALM['realm']}/protocol/openid-connect/certs"
+    assert environment["PIZZERIA_AUTH_AUDIENCE"] == "pizzeria"
+    assert SERVICES["api"]["depends_on"]["keycloak"]["condition"] == "service_healthy"
+
+
+def test_tokens_name_the_issuer_the_api_expects() -> None:
+    hostname = SERVICES["keycloak"]["environment"]["KC_HOSTNAME"]
+    issuer = SERVICES["api"]["environment"]["PIZZERIA_AUTH_ISSUER"]
+    assert issuer == f"{hostname}/realms/{REALM['realm']}"
+
+
+def test_the_realm_has_the_four_roles_and_puts_role_and_audience_in_tokens() -> None:
+    assert {role["name"] for role in REALM["roles"]["realm"]} == set(ROLES)
+    mappers = {
+        mapper["protocolMapper"]: mapper["config"]
+        for client in REALM["clients"]
+        for mapper in client.get("protocolMappers", [])
+    }
+    audience = mappers["oidc-audience-mapper"]
+    assert audience["included.custom.audience"] == "pizzeria"
+    assert audience["access.token.claim"] == "true"
+    role = mappers["oidc-usermodel-realm-role-mapper"]
+    assert role["claim.name"] == "role" and role["access.token.claim"] == "true"
+
+
+def test_keycloak_imports_the_realm_export_it_mounts() -> None:
+    keycloak = SERVICES["keycloak"]
+    assert "--import-realm" in keycloak["command"]
+    assert "./deploy/keycloak/realm:/opt/keycloak/data/import:ro" in keycloak["volumes"]
 
 
 def test_the_app_image_runs_as_a_non_root_user() -> None:

@@ -77,7 +77,8 @@ def test_every_event_round_trips_through_a_structured_cloudevent(name: str) -> N
     assert envelope["id"] == str(event.event_id)
     assert envelope["subject"] == "o-1"
     assert envelope["type"] == event.ce_type
-    assert envelope["type"].startswith("com.mariospizzeria.") and envelope["type"].endswith(".v1")
+    assert envelope["type"].startswith("com.mariospizzeria.")
+    assert envelope["type"].endswith(f".v{event.version}")
     assert from_json(raw) == event
 
 
@@ -93,7 +94,7 @@ def test_money_travels_as_a_decimal_string() -> None:
 
 
 def test_unknown_cloudevent_type_is_refused() -> None:
-    raw = to_json(sample(OrderPlaced)).replace(b"order.placed.v1", b"order.teleported.v1")
+    raw = to_json(sample(OrderPlaced)).replace(b"order.placed.v2", b"order.teleported.v1")
     with pytest.raises(UnknownEventType, match=r"order\.teleported\.v1"):
         from_json(raw)
 
@@ -130,3 +131,48 @@ def test_stored_old_versions_are_upcast_before_decoding(monkeypatch: pytest.Monk
     assert isinstance(event, OrderDelayed)
     assert event.stage == "cooking" and event.version == 1
     assert isinstance(event.event_id, UUID)
+
+
+V1_CONTACT = {
+    "customer_name": "Ada",
+    "customer_phone": "+39 055 1234",
+    "customer_email": "ada@example.com",
+    "delivery_address": "Via Roma 1",
+}
+
+
+def v1_placed_cloudevent() -> dict[str, Any]:
+    """OrderPlaced as the release before v2 wrote it to the outbox and the bus."""
+    envelope = json.loads(to_json(sample(OrderPlaced)))
+    envelope["type"] = "com.mariospizzeria.order.placed.v1"
+    envelope["data"] |= V1_CONTACT | {"version": 1}
+    return envelope
+
+
+def test_order_placed_v2_carries_no_personal_data() -> None:
+    assert OrderPlaced.ce_type == "com.mariospizzeria.order.placed.v2"
+    assert set(V1_CONTACT).isdisjoint(OrderPlaced.model_fields)
+    data = json.loads(to_json(sample(OrderPlaced)))["data"]
+    assert set(data) == {"customer_id", "items", "total", "version"}
+
+
+def test_a_v1_order_placed_from_the_event_log_decodes_as_v2_without_contact() -> None:
+    stored = event_codec.encode(sample(OrderPlaced)) | V1_CONTACT | {"version": 1}
+    event = event_codec.decode(stored)
+    assert isinstance(event, OrderPlaced) and event.version == 2
+    assert event.customer_id == "c-1" and event.total == Decimal("8.50")
+    assert not set(V1_CONTACT) & set(event_codec.encode(event))
+
+
+def test_a_v1_order_placed_cloudevent_from_an_old_outbox_decodes_as_v2() -> None:
+    raw = json.dumps(v1_placed_cloudevent()).encode()
+    event = from_json(raw)
+    assert isinstance(event, OrderPlaced) and event.version == 2
+    assert event.items == SAMPLE_FIELDS["items"]
+    assert "ada@example.com" not in event.model_dump_json()
+
+
+def test_the_cloudevent_type_not_the_data_says_which_version_it_is() -> None:
+    envelope = json.loads(to_json(sample(OrderPlaced)))
+    envelope["data"]["version"] = 1  # a v2 type: its data is v2 whatever it claims
+    assert from_json(json.dumps(envelope).encode()).version == 2

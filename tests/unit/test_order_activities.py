@@ -119,12 +119,8 @@ async def test_recording_events_twice_appends_them_once_and_counts_them_once(
         order_id="o-1",
         occurred_at=datetime.now(UTC),
         customer_id="c",
-        customer_name="Ada",
-        customer_phone="+39 055 1234",
-        customer_email="ada@example.com",
         items=ITEMS,
         total=Decimal("27.00"),
-        delivery_address="Via Roma 1",
     )
     snapshot = OrderSnapshot(
         order_id="o-1",

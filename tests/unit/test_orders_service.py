@@ -8,13 +8,13 @@ from uuid import uuid4
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.event_codec import UPCASTERS
+from domain.event_codec import UPCASTERS, encode
 from domain.events import Event, OrderConfirmed, OrderPlaced, OrderRejected
 from domain.menu import Size
 from domain.order import OrderItem, OrderStatus
 from infra.database import transaction
 from services.container import Services
-from services.messages import CompensationRecord, OrderSnapshot, RecordEvents
+from services.messages import CompensationRecord, OrderContact, OrderSnapshot, RecordEvents
 from services.orders import EventLogRow
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -37,12 +37,8 @@ def placed(order_id: str, at: datetime = START) -> OrderPlaced:
         order_id=order_id,
         occurred_at=at,
         customer_id="c1",
-        customer_name="Ada",
-        customer_phone="+39 055 123 4567",
-        customer_email="ada@example.com",
         items=ITEMS,
         total=Decimal("22.00"),
-        delivery_address="Via Roma 1",
     )
 
 
@@ -151,3 +147,57 @@ async def test_old_stored_events_are_upcast_on_the_way_out(
     assert isinstance(event, OrderRejected)
     assert (event.reason, event.version) == ("out of basil", 2)
     assert view is not None and view.timeline[0].data == {"reason": "out of basil", "version": 2}
+
+
+CONTACT = OrderContact(
+    name="Ada", phone="+39 055 123 4567", email="ada@example.com", delivery_address="Via Roma 1"
+)
+
+
+async def test_the_contact_recorded_with_order_placed_is_the_views_contact(
+    services: Services,
+) -> None:
+    request = RecordEvents(snapshot=snapshot("o1"), events=[placed("o1")], contact=CONTACT)
+    await services.orders.record(request)
+    other = CONTACT.model_copy(update={"phone": "+39 000 000 000"})
+    await services.orders.record(request.model_copy(update={"contact": other}))
+
+    view = await services.orders.get("o1")
+
+    assert view is not None and view.contact == CONTACT  # the first one stays
+    assert "+39 055" not in str([entry.data for entry in view.timeline])
+
+
+async def test_an_order_without_a_contact_has_none(services: Services) -> None:
+    await services.orders.record(RecordEvents(snapshot=snapshot("o1"), events=[placed("o1")]))
+
+    view = await services.orders.get("o1")
+    assert view is not None and view.contact is None
+
+
+async def test_a_v1_order_placed_in_the_event_log_decodes_and_still_gives_the_contact(
+    services: Services, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    # As the release before OrderPlaced v2 stored it: contact inside the event, no contact row.
+    event_id = str(uuid4())
+    old = encode(placed("o1")) | {"event_id": event_id, "version": 1}
+    old |= {"customer_name": "Ada", "customer_phone": "+39 055 123 4567"}
+    old |= {"customer_email": "ada@example.com", "delivery_address": "Via Roma 1"}
+    await services.orders.record(RecordEvents(snapshot=snapshot("o1"), events=[]))
+    async with transaction(sessions) as session:
+        row = EventLogRow(
+            event_id=event_id, order_id="o1", type="OrderPlaced", occurred_at=START, payload=old
+        )
+        session.add(row)
+
+    [event] = await services.orders.events("o1")
+    view = await services.orders.get("o1")
+
+    assert isinstance(event, OrderPlaced) and event.version == 2
+    assert view is not None and view.contact == CONTACT
+    assert view.timeline[0].data == {
+        "customer_id": "c1",
+        "items": [item.model_dump(mode="json") for item in ITEMS],
+        "total": "22.00",
+        "version": 2,
+    }

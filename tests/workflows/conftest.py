@@ -16,9 +16,8 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from infra.binaries import binary
-from infra.temporal import DATA_CONVERTER
 from services.container import Services
-from tests.support import place_order, register_search_attributes
+from tests.support import encrypted_converter, place_order, register_search_attributes
 from worker import build_worker
 from workflows.contracts import OrderInput, Slas
 from workflows.names import workflow_id
@@ -40,7 +39,7 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     """
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(binary("temporal-test-server")),
-        data_converter=DATA_CONVERTER,
+        data_converter=encrypted_converter(),
     )
     try:
         await register_search_attributes(env.client)

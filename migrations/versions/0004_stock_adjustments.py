@@ -4,8 +4,8 @@ A database migrated from an earlier revision already has stock: its levels
 are recorded as a stock-take at migration time, the baseline the audit counts
 from.
 
-Revision ID: 0003_stock_adjustments
-Revises: 0002
+Revision ID: 0004_stock_adjustments
+Revises: 0003_order_contacts
 Create Date: 2026-12-01 21:50:00
 """
 
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0003_stock_adjustments"
-down_revision: str | None = "0002"
+revision: str = "0004_stock_adjustments"
+down_revision: str | None = "0003_order_contacts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
