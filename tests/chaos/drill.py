@@ -1,7 +1,8 @@
 """One chaos drill: orders flow in while trouble strikes; then every order and ledger is checked.
 
 ``Drill.run`` places ``orders`` orders at a steady pace, each driven to its end
-by its own task, and meanwhile runs ``trouble`` (kills, outages). ``Figures``
+by its own task, and meanwhile runs ``trouble`` (kills, outages). An order is
+lost when it ends anywhere but ``expected``. ``Figures``
 says what happened: orders, kills, lost, duplicated, recovery time per kill.
 """
 
@@ -40,8 +41,14 @@ class Figures:
 class Drill:
     """Orders against a running stack, with ``trouble`` running alongside."""
 
-    def __init__(self, stack: UpStack, scenario: str, orders: int) -> None:
-        self.stack, self.orders = stack, orders
+    def __init__(
+        self,
+        stack: UpStack,
+        scenario: str,
+        orders: int,
+        expected: tuple[str, ...] = ("DELIVERED",),
+    ) -> None:
+        self.stack, self.orders, self.expected = stack, orders, expected
         self.shopper = Shopper(stack.url)
         self.figures = Figures(scenario)
         self.drivers: list[asyncio.Task[str]] = []
@@ -55,6 +62,7 @@ class Drill:
             await feeding
             ends = await asyncio.gather(*self.drivers)
             self.figures.ends = dict(Counter(ends))
+            self.figures.lost = sum(1 for end in ends if end not in self.expected)
             self.figures.orders = len(self.shopper.tally.placed)
             self.figures.retried_calls = self.shopper.tally.retries
             self.stack.placed |= set(self.shopper.tally.placed.values())

@@ -1,4 +1,4 @@
-"""Each chaos module runs one ``pizzeria up`` for all its drills (starting one is the cost)."""
+"""Starting a chaos stack for a whole module, and the audit every drill ends with."""
 
 import time
 from collections.abc import Iterator
