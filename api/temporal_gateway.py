@@ -24,8 +24,16 @@ from domain.commands import CancelOrder, MarkDelivered, MarkReady, PickUp, Place
 from domain.errors import IllegalTransition, OrderNotFound
 from domain.events import Event
 from domain.order import OrderStatus, order_total, pizza_count
+from services.messages import OrderView
+from services.orders import OrderReadModel
 from workflows import names
-from workflows.contracts import OrderInput, OrderState, Slas
+from workflows.contracts import (
+    OrderInput,
+    OrderState,
+    ResolveCompensation,
+    RetryCompensation,
+    Slas,
+)
 from workflows.gateway import OrderConflict, OrderRefused, OrderUnavailable, StaffCommand
 
 UPDATE_FOR: dict[type[StaffCommand], str] = {
@@ -42,9 +50,10 @@ FINGERPRINT = "request_fingerprint"
 class TemporalOrderGateway:
     """Drives orders as ``OrderWorkflow`` executions with id ``order-<order_id>``."""
 
-    def __init__(self, client: Client, slas: Slas) -> None:
+    def __init__(self, client: Client, slas: Slas, read_model: OrderReadModel) -> None:
         self._client = client
         self._slas = slas
+        self._read_model = read_model
 
     async def place(self, order: PlaceOrder) -> None:
         """Start the saga; an id already taken (running or closed) keeps its one workflow."""
@@ -79,6 +88,10 @@ class TemporalOrderGateway:
             raise OrderUnavailable(f"order '{order_id}' could not be read: {error}") from error
         return state
 
+    async def view(self, order_id: str) -> OrderView | None:
+        """The read model's view: the saga writes status, events and compensations together."""
+        return await self._read_model.get(order_id)
+
     async def advance(self, command: StaffCommand) -> OrderState:
         """Run the update that matches the command."""
         return await self._update(UPDATE_FOR[type(command)], command)
@@ -87,6 +100,14 @@ class TemporalOrderGateway:
         """Run the cancel update, which answers after compensation."""
         return await self._update(names.UPDATE_CANCEL, command)
 
+    async def retry_compensation(self, command: RetryCompensation) -> OrderState:
+        """Run the retry update, which answers once that round of tries has ended."""
+        return await self._update(names.UPDATE_RETRY_COMPENSATION, command)
+
+    async def resolve_compensation(self, command: ResolveCompensation) -> OrderState:
+        """Run the resolve update."""
+        return await self._update(names.UPDATE_RESOLVE_COMPENSATION, command)
+
     async def deliver_event(self, event: Event) -> None:
         """Signal the event to its order's workflow."""
         try:
@@ -94,7 +115,11 @@ class TemporalOrderGateway:
         except RPCError as error:
             await self._raise_for(event.order_id, error)
 
-    async def _update(self, update: str, command: StaffCommand | CancelOrder) -> OrderState:
+    async def _update(
+        self,
+        update: str,
+        command: StaffCommand | CancelOrder | RetryCompensation | ResolveCompensation,
+    ) -> OrderState:
         try:
             state: OrderState = await self._handle(command.order_id).execute_update(
                 update, command, result_type=OrderState, rpc_timeout=UPDATE_TIMEOUT

@@ -20,9 +20,12 @@ from api.runtime import Runtime
 from domain.errors import OrderNotFound
 from domain.order import OrderItem, OrderStatus
 from infra.settings import Settings
+from services.messages import OrderView
 from workflows.contracts import OrderState
 
-MUTATIONS = frozenset({"place", "advance", "cancel", "deliver_event"})
+MUTATIONS = frozenset(
+    {"place", "advance", "cancel", "deliver_event", "retry_compensation", "resolve_compensation"}
+)
 
 
 class FakeGateway:
@@ -39,6 +42,11 @@ class FakeGateway:
         self.calls.append(("state", order_id))
         return self.orders.get(order_id)
 
+    async def view(self, order_id: str) -> OrderView | None:
+        self.calls.append(("view", order_id))
+        state = self.orders.get(order_id)
+        return OrderView(**state.model_dump()) if state else None
+
     async def advance(self, command: Any) -> OrderState:
         return self._known("advance", command.order_id)
 
@@ -47,6 +55,12 @@ class FakeGateway:
 
     async def deliver_event(self, event: Any) -> None:
         self._known("deliver_event", event.order_id)
+
+    async def retry_compensation(self, command: Any) -> OrderState:
+        return self._known("retry_compensation", command.order_id)
+
+    async def resolve_compensation(self, command: Any) -> OrderState:
+        return self._known("resolve_compensation", command.order_id)
 
     def mutations(self) -> list[tuple[str, str]]:
         """The calls that would have changed an order."""
