@@ -19,9 +19,9 @@ UNDONE = ("REJECTED", "CANCELLED")
 CONFIRMED_EVENT = "OrderConfirmed"
 CHANNELS = ("sms", "email")
 
-# Kitchen tickets never leave "queued" yet (issue 10, item 9); once the saga and the
-# choreography advance them, set this to True and the audit expects the states below.
-TICKETS_FOLLOW_ORDERS = False
+# Both modes move a ticket on with its order (cooking, then ready). Set this to False to
+# audit a database from before they did, where every ticket stayed "queued".
+TICKETS_FOLLOW_ORDERS = True
 TICKET_STATES: dict[str, set[str | None]] = {
     "PLACED": {None},
     "CONFIRMED": {"queued"},

@@ -24,7 +24,7 @@ def delivered(order_id: str = "o-delivered") -> OrderFacts:
         events=Counter({"OrderConfirmed": 1, "OrderDelivered": 1}),
         charges=[PRICE],
         reservation="reserved",
-        ticket="queued",
+        ticket="ready",
         confirmations=Counter({"sms": 1, "email": 1}),
     )
 
@@ -141,7 +141,9 @@ def test_names_an_unconfirmed_order_that_was_sent_a_confirmation() -> None:
     assert findings(shop(facts)) == {"one confirmation each": ["o-rejected"]}
 
 
-@pytest.mark.parametrize(("status", "ticket"), [("CANCELLED", "queued"), ("DELIVERED", None)])
+@pytest.mark.parametrize(
+    ("status", "ticket"), [("CANCELLED", "queued"), ("DELIVERED", None), ("DELIVERED", "queued")]
+)
 def test_names_a_ticket_in_a_state_its_order_does_not_allow(status, ticket) -> None:
     facts = cancelled() if status == "CANCELLED" else delivered()
     facts.ticket = ticket
