@@ -3,8 +3,8 @@
 The relay publishes each event as a child of that span, so one order's trace
 runs from the API's command through the relay to every consumer.
 
-Revision ID: 0006_outbox_traceparent
-Revises: 0006_stock_adjustments (written on 0002; chained after what main brought)
+Revision ID: 0007_outbox_traceparent
+Revises: 0006_stock_adjustments
 Create Date: 2026-12-01 22:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0006_outbox_traceparent"
+revision: str = "0007_outbox_traceparent"
 down_revision: str | None = "0006_stock_adjustments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
