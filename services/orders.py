@@ -10,6 +10,7 @@ versions into current events on the way out.
 """
 
 import builtins
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from sqlmodel import Field, SQLModel, col
 from domain.event_codec import ENVELOPE_FIELDS, decode, encode, upcast
 from domain.events import Event
 from domain.order import OrderStatus
+from infra import metrics
 from infra.database import insert_new, transaction
 from services.contacts import contact_in_v1_placed, load_contact, save_contact
 from services.messages import OrderSnapshot, OrderView, RecordEvents, TimelineEntry
@@ -86,12 +88,34 @@ def _view_row(req: RecordEvents) -> dict[str, Any]:
     return {**values, "total": req.snapshot.total, "updated_at": utcnow(), "version": req.version}
 
 
-async def write_record(session: AsyncSession, req: RecordEvents) -> None:
+@dataclass(frozen=True)
+class Recorded:
+    """What one record newly wrote, for the business metrics counted once it committed."""
+
+    fresh: list[Event]
+    starts: dict[str, datetime]
+    news: metrics.ViewNews
+
+
+async def write_record(session: AsyncSession, req: RecordEvents) -> Recorded:
     """``OrderReadModel.record`` inside the caller's transaction: one statement for the log."""
-    await insert_new(session, EventLogRow, [_log_row(event) for event in req.events], "seq")
+    rows = [_log_row(event) for event in req.events]
+    written = await insert_new(session, EventLogRow, rows, "event_id")
+    fresh = [e for e in req.events if str(e.event_id) in written]
+    starts = await _stage_starts(session, req.snapshot.order_id, fresh)
+    news = await _view_news(session, req.snapshot)
     if req.contact is not None:
         await save_contact(session, req.snapshot.order_id, req.contact)
     await upsert(session, OrderViewRow, _view_row(req), ["order_id"], "version")
+    return Recorded(fresh, starts, news)
+
+
+def count_recorded(recorded: Recorded) -> None:
+    """Count in the business metrics only what a committed record newly wrote, so a
+    retried or replayed call counts nothing twice."""
+    for event in recorded.fresh:
+        metrics.count_recorded(event, recorded.starts)
+    metrics.count_view_news(recorded.news)
 
 
 def timeline_entry(payload: dict[str, Any]) -> TimelineEntry:
@@ -113,9 +137,14 @@ class OrderReadModel:
         self._sessions = sessions
 
     async def record(self, req: RecordEvents) -> None:
-        """Append each new event once and store the snapshot, in one transaction."""
+        """Append each new event once and store the snapshot, in one transaction.
+
+        Only what this call newly wrote is counted in the business metrics, so a
+        retried or replayed call counts nothing twice.
+        """
         async with transaction(self._sessions) as session:
-            await write_record(session, req)
+            recorded = await write_record(session, req)
+        count_recorded(recorded)
 
     async def get(self, order_id: str) -> OrderView | None:
         """The order with its contact and its timeline as of one moment, or None when unknown."""
@@ -182,3 +211,32 @@ class OrderReadModel:
             .order_by(col(EventLogRow.seq))
         )
         return builtins.list((await session.execute(query)).scalars().all())
+
+
+async def _stage_starts(
+    session: AsyncSession, order_id: str, fresh: builtins.list[Event]
+) -> dict[str, datetime]:
+    """When the stages that ``fresh`` events end began: start event type -> its time."""
+    wanted = [metrics.STAGES[e.type][0] for e in fresh if e.type in metrics.STAGES]
+    if not wanted:
+        return {}
+    query = select(col(EventLogRow.type), col(EventLogRow.occurred_at)).where(
+        col(EventLogRow.order_id) == order_id, col(EventLogRow.type).in_(wanted)
+    )
+    return {kind: as_utc(at) for kind, at in (await session.execute(query)).all()}
+
+
+async def _view_news(session: AsyncSession, snapshot: OrderSnapshot) -> metrics.ViewNews:
+    """What ``snapshot`` tells that the stored view did not: compensation outcomes (a step's
+    record is replaced in place, so each new (step, outcome) is news) and newly needing
+    attention."""
+    if not snapshot.compensations and not snapshot.needs_attention:
+        return metrics.ViewNews()
+    stored = await session.get(OrderViewRow, snapshot.order_id)
+    known = {(c["step"], c["outcome"]) for c in stored.compensations} if stored else set()
+    outcomes = [(c.step, c.outcome) for c in snapshot.compensations]
+    was_waiting = stored is not None and stored.needs_attention
+    return metrics.ViewNews(
+        [pair for pair in outcomes if pair not in known],
+        snapshot.needs_attention and not was_waiting,
+    )

@@ -13,7 +13,7 @@ from infra.database import transaction
 from services.analytics import count_events
 from services.kitchen import move_ticket
 from services.messages import RecordEvents
-from services.orders import write_record
+from services.orders import count_recorded, write_record
 
 
 class EventRecording:
@@ -25,7 +25,8 @@ class EventRecording:
     async def record(self, req: RecordEvents) -> None:
         """Write ``req`` everywhere it belongs; safe to repeat."""
         async with transaction(self._sessions) as session:
-            await write_record(session, req)
+            recorded = await write_record(session, req)
             await count_events(session, req.events)
             if req.ticket is not None:
                 await move_ticket(session, req.ticket.order_id, req.ticket.status)
+        count_recorded(recorded)
