@@ -33,11 +33,16 @@ FRAME = re.compile(r"^(?P<name>.*) \((?P<path>.*):\d+\)$")
 
 
 class ProcessProfile(BaseModel):
-    """One role's sampled Python CPU: seconds, top packages (share of samples), sandbox import."""
+    """One role's sampled Python CPU: samples, top packages (share of samples), sandbox import.
+
+    Shares, not seconds: under load py-spy's GIL check is racy and a sample can be
+    charged to two threads, so the sample count over-states CPU (psutil's is the
+    number to read); what the samples say reliably is the split.
+    """
 
     model_config = ConfigDict(frozen=True)
 
-    python_cpu_seconds: float
+    samples: int
     packages: dict[str, float]
     sandbox_import_share: float
 
@@ -69,7 +74,7 @@ def summarize(raw: Iterator[str]) -> ProcessProfile:
             importing += int(count)
     shares = {name: round(n / total, 3) for name, n in by_package.most_common(TOP)} if total else {}
     return ProcessProfile(
-        python_cpu_seconds=round(total / RATE, 2),
+        samples=total,
         packages=shares,
         sandbox_import_share=round(importing / total, 3) if total else 0.0,
     )
