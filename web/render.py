@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
-from web.words import duration, event_words, status_words, undo_words
+from web.words import duration, event_words, status_words, undo_words, undone
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -32,6 +32,7 @@ environment.filters |= {
     "event_words": event_words,
     "status_words": status_words,
     "undo_words": undo_words,
+    "undone": undone,
     "clock": lambda moment: moment.strftime("%H:%M:%S") if isinstance(moment, datetime) else "",
 }
 templates = Jinja2Templates(env=environment)

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from api.schemas import OrderResponse
 from domain.order import OrderStatus
 
 STATUS = {
@@ -34,10 +35,15 @@ EVENTS = {
     "NotificationSent": "We sent you a message",
     "NotificationFailed": "A message could not be sent",
 }
+CHANNELS = {"sms": "a text message", "email": "an email"}
 UNDO = {
     "refund_payment": "Your payment was refunded",
     "release_inventory": "The ingredients set aside were put back",
+    "notify_customer": "We told you the order is off",
+    "cancel_kitchen_ticket": "The kitchen ticket was withdrawn",
 }
+# Choreography records no compensation list; its undo shows as these events instead.
+UNDO_EVENTS = {"PaymentRefunded": "refund_payment", "InventoryReleased": "release_inventory"}
 
 
 def status_words(status: str) -> str:
@@ -47,8 +53,12 @@ def status_words(status: str) -> str:
 
 def event_words(kind: str, data: Mapping[str, object] | None = None) -> str:
     """One timeline line: the event in words, with the detail that matters to a person."""
+    data = data or {}
+    if kind in ("NotificationSent", "NotificationFailed") and data.get("channel") in CHANNELS:
+        sent = kind == "NotificationSent"
+        return f"{'We sent you' if sent else 'Could not send you'} {CHANNELS[str(data['channel'])]}"
     words = EVENTS.get(kind, kind)
-    detail = (data or {}).get("reason") or (data or {}).get("stage") or (data or {}).get("channel")
+    detail = data.get("reason") or data.get("stage")
     return f"{words} ({detail})" if detail else words
 
 
@@ -56,6 +66,13 @@ def undo_words(step: str, outcome: str = "done") -> str:
     """One compensation step as it ran."""
     words = UNDO.get(step, step.replace("_", " ").capitalize())
     return words if outcome == "done" else f"{words}: failed, staff will look into it"
+
+
+def undone(order: OrderResponse) -> list[str]:
+    """What was undone, in words: the saga's compensation steps, or the undo events on the bus."""
+    if order.compensations:
+        return [undo_words(step.step, step.outcome) for step in order.compensations]
+    return [undo_words(UNDO_EVENTS[e.type]) for e in order.timeline if e.type in UNDO_EVENTS]
 
 
 def duration(seconds: float) -> str:
