@@ -82,13 +82,19 @@ class ChangeFeed:
         """A subscription for the ``async with`` block; the feed stops polling after the last."""
         subscription = Subscription()
         if self._task is None or self._task.done():
-            self.version = max(self.version, await self._source.latest())
+            await self._catch_up()
             self._task = asyncio.create_task(self._poll(), name="change-feed")
         self._subscriptions.add(subscription)
         try:
             yield subscription
         finally:
             self._subscriptions.discard(subscription)
+
+    async def _catch_up(self) -> None:
+        """Start from now: what is already written is the listeners' starting point, not news."""
+        self.version = max(self.version, await self._source.latest())
+        for change in await self._source.since(self.version - LOOKBACK_MICROS):
+            self._seen[(change.order_id, change.version)] = None
 
     async def close(self) -> None:
         """Stop polling (the app is shutting down)."""

@@ -7,7 +7,6 @@ a picture of every open page under ``test-artifacts/browser/`` when a step
 fails (and on success too with ``PIZZERIA_SCREENSHOTS=1``).
 """
 
-import asyncio
 import os
 import re
 from collections.abc import AsyncIterator
@@ -15,11 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from playwright.async_api import Browser, Page, async_playwright
-
-from tests.integration.choreo_fixtures import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,6 +26,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+HAVE_CHROMIUM = CHROMIUM.exists()  # looked at once: `make test` installs it before pytest starts
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 NO_CHROMIUM = (
     "no Chromium at /usr/bin/chromium and it could not be installed here "
@@ -39,33 +35,9 @@ NO_CHROMIUM = (
 
 
 @asynccontextmanager
-async def live_server(app: FastAPI) -> AsyncIterator[str]:
-    """``app`` (lifespan already entered) on a free port of 127.0.0.1 until the block ends."""
-    port = free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        lifespan="off",
-        log_level="warning",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(20):
-            while not server.started:
-                await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
-@asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
     """Debian's Chromium, headless; the test is skipped where there is none."""
-    if not CHROMIUM.exists():
+    if not HAVE_CHROMIUM:
         pytest.skip(NO_CHROMIUM)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(

@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from playwright.async_api import Browser, Page, expect
 
 from infra.settings import Settings
-from tests.api_harness import token_maker
-from tests.integration.browser import Shots, chromium, live_server, signed_in, signed_in_with
+from tests.api_harness import live_server, token_maker
+from tests.integration.browser import Shots, chromium, signed_in, signed_in_with
 
 WAIT_MS = 20_000
 
@@ -81,7 +81,7 @@ async def test_an_order_goes_from_the_order_page_through_both_boards_to_the_door
         await never_reloaded(customer)
         queued = card(kitchen, "col-confirmed", order_id)
         await expect(queued).to_be_visible(timeout=WAIT_MS)
-        await expect(queued).to_contain_text("2 × Margherita (large)")
+        await expect(queued).to_contain_text("2 \u00d7 Margherita (large)")
         await status_is(customer, "CONFIRMED")
         await shots.on_success("confirmed")
 
