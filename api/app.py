@@ -12,7 +12,17 @@ from api.body_limit import MAX_BODY_BYTES, BodyLimit
 from api.codec import CODEC_PATH, create_codec_app
 from api.errors import install_error_handlers
 from api.openapi import install_openapi
-from api.routers import admin, delivery, events, health, inventory, kitchen, menu, orders
+from api.routers import (
+    admin,
+    attention,
+    delivery,
+    events,
+    health,
+    inventory,
+    kitchen,
+    menu,
+    orders,
+)
 from api.runtime import RuntimeFactory, open_runtime
 from infra.settings import Settings
 from services.change_feed import ChangeFeed
@@ -61,7 +71,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (orders, kitchen, delivery, events, menu, health, inventory):
+    for module in (orders, kitchen, delivery, events, menu, health, attention, inventory):
         app.include_router(module.router)
     if settings.faults_on():
         app.include_router(admin.router)

@@ -70,6 +70,7 @@ def order_response(
         items=current.items,
         timeline=redacted_timeline(timeline, visible),
         compensations=current.compensations,
+        needs_attention=current.needs_attention,
         links=links(settings, current.order_id),
     )
 
@@ -82,5 +83,6 @@ def summary(settings: Settings, snapshot: OrderSnapshot) -> OrderSummary:
         customer_id=snapshot.customer_id,
         total=snapshot.total,
         items=snapshot.items,
+        needs_attention=snapshot.needs_attention,
         links=links(settings, snapshot.order_id),
     )

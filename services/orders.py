@@ -59,6 +59,8 @@ class OrderViewRow(SQLModel, table=True):
     total: Decimal = Field(sa_column=money_column())
     items: list[dict[str, Any]] = Field(sa_column=json_column())
     compensations: list[dict[str, Any]] = Field(sa_column=json_column())
+    # True while an undo is past its retry bound and waits for a person.
+    needs_attention: bool = Field(default=False, index=True)
     updated_at: datetime = Field(sa_column=time_column(index=True))
 
     def to_snapshot(self) -> OrderSnapshot:
@@ -131,10 +133,14 @@ class OrderReadModel:
             return await session.get(OrderViewRow, order_id) is not None
 
     async def list(
-        self, status: OrderStatus | None = None, limit: int = 50, customer_id: str | None = None
+        self,
+        status: OrderStatus | None = None,
+        limit: int = 50,
+        customer_id: str | None = None,
+        needs_attention: bool | None = None,
     ) -> builtins.list[OrderSnapshot]:
-        """Orders, most recently updated first, optionally only those in ``status`` or of one
-        customer."""
+        """Orders, most recently updated first, optionally only those in ``status``, of one
+        customer, or flagged (True) or not flagged (False) for a person."""
         if not 1 <= limit <= MAX_LIST:
             raise ValueError(f"limit must be between 1 and {MAX_LIST}, got {limit}")
         query = select(OrderViewRow).order_by(
@@ -144,6 +150,8 @@ class OrderReadModel:
             query = query.where(col(OrderViewRow.status) == status.value)
         if customer_id is not None:
             query = query.where(col(OrderViewRow.customer_id) == customer_id)
+        if needs_attention is not None:
+            query = query.where(col(OrderViewRow.needs_attention) == needs_attention)
         async with self._sessions() as session:
             rows = (await session.execute(query.limit(limit))).scalars().all()
         return [row.to_snapshot() for row in rows]

@@ -25,7 +25,9 @@ from domain.order import OrderItem, OrderStatus
 from infra.settings import Settings
 from workflows.contracts import OrderState
 
-MUTATIONS = frozenset({"place", "advance", "cancel", "deliver_event"})
+MUTATIONS = frozenset(
+    {"place", "advance", "cancel", "deliver_event", "retry_compensation", "resolve_compensation"}
+)
 
 
 class FakeGateway:
@@ -50,6 +52,12 @@ class FakeGateway:
 
     async def deliver_event(self, event: Any) -> None:
         self._known("deliver_event", event.order_id)
+
+    async def retry_compensation(self, command: Any) -> OrderState:
+        return self._known("retry_compensation", command.order_id)
+
+    async def resolve_compensation(self, command: Any) -> OrderState:
+        return self._known("resolve_compensation", command.order_id)
 
     def mutations(self) -> list[tuple[str, str]]:
         """The calls that would have changed an order."""

@@ -81,6 +81,9 @@ TABLE: dict[tuple[str, str], tuple[tuple[int, ...], Any]] = {
     ("DELETE", "/admin/faults/{provider}"): ((401, 403, 403, 403, 403, 204), None),
     ("GET", "/admin/inventory"): (STAFF_ONLY, None),
     ("PUT", "/admin/inventory/{ingredient}"): (ADMIN_ONLY, {"quantity": 500}),
+    ("GET", "/admin/orders"): (ADMIN_ONLY, None),
+    ("POST", "/admin/orders/{order_id}/compensation/retry"): (ADMIN_ONLY, None),
+    ("POST", "/admin/orders/{order_id}/compensation/resolve"): (ADMIN_ONLY, {"note": "by hand"}),
     ("POST", "/codec/encode"): ((401, 403, 403, 200, 403, 200), {"payloads": []}),
     ("POST", "/codec/decode"): ((401, 403, 403, 200, 403, 200), {"payloads": []}),
 }

@@ -229,7 +229,7 @@ def test_mounted_files_and_entrypoint_scripts_exist() -> None:
 
 def test_temporal_setup_registers_the_workflow_search_attributes() -> None:
     script = (REPO / "deploy/temporal/setup-namespace.sh").read_text()
-    kinds = {"KEYWORD": "Keyword", "DOUBLE": "Double", "INT": "Int"}
+    kinds = {"KEYWORD": "Keyword", "DOUBLE": "Double", "INT": "Int", "BOOL": "Bool"}
     for key in SEARCH_ATTRIBUTES:
         line = f"ensure_search_attribute {key.name} {kinds[key.indexed_value_type.name]}"
         assert line in script
