@@ -8,8 +8,10 @@ from starlette.responses import HTMLResponse, Response
 
 from api.auth.principal import Principal
 from api.deps import RuntimeDep
-from api.routers import admin, inventory
+from api.routers import admin, attention, inventory
+from api.routers.common import OrderId
 from api.runtime import Runtime
+from api.schemas import ResolveRequest
 from services.messages import Fault
 from web.actions import act
 from web.admin_board import admin_board
@@ -49,6 +51,24 @@ async def fault(
         clear = admin.clear_fault(who, runtime.services, provider)
         answer = await act(request, clear, f"{provider} works again.", "/admin")
     return await with_board(request, answer, runtime)
+
+
+@router.post("/web/admin/orders/{order_id}/retry")
+async def retry(request: Request, order_id: OrderId, who: Admin, runtime: RuntimeDep) -> Response:
+    """Try the stuck undo again, as POST /admin/orders/{id}/compensation/retry."""
+    call = attention.retry_compensation(order_id, who, runtime)
+    return await act(request, call, f"Order {order_id[:8]}: the undo was tried again.", "/admin")
+
+
+@router.post("/web/admin/orders/{order_id}/resolve")
+async def resolve(request: Request, order_id: OrderId, who: Admin, runtime: RuntimeDep) -> Response:
+    """Settle the stuck undo by hand, as POST /admin/orders/{id}/compensation/resolve."""
+    try:
+        body = ResolveRequest(note=str((await request.form()).get("note") or ""))
+    except ValidationError:
+        return notice(request, "Say how it was settled (a note of 1 to 300 characters).", 422)
+    call = attention.resolve_compensation(order_id, body, who, runtime)
+    return await act(request, call, f"Order {order_id[:8]} marked settled by hand.", "/admin")
 
 
 async def with_board(request: Request, answer: Response, runtime: Runtime) -> Response:

@@ -1,4 +1,8 @@
-"""What the admin page shows: orders needing attention, recent orders, stock and faults."""
+"""What the admin page shows: orders needing attention, recent orders, stock and faults.
+
+"Needs attention" is the read model's flag: an undo still failing past its
+retry bound (saga); the admin page can retry it or settle it by hand.
+"""
 
 from dataclasses import dataclass
 
@@ -22,19 +26,15 @@ class AdminBoard:
     faults_on: bool
 
 
-def needs_attention(order: object) -> bool:
-    """Whether the read model flags the order for a person (a saga stuck on a failed undo)."""
-    return bool(getattr(order, "needs_attention", False))
-
-
 async def admin_board(runtime: Runtime) -> AdminBoard:
     """The admin page's data; the read model decides what needs attention."""
     services, settings = runtime.services, runtime.settings
-    snapshots = await services.orders.list(limit=200)
+    stuck = await services.orders.list(limit=RECENT, needs_attention=True)
+    recent = await services.orders.list(limit=RECENT)
     active = await services.faults.active() if settings.faults_on() else {}
     return AdminBoard(
-        attention=[summary(settings, s) for s in snapshots if needs_attention(s)],
-        recent=[summary(settings, s) for s in snapshots[:RECENT]],
+        attention=[summary(settings, s) for s in stuck],
+        recent=[summary(settings, s) for s in recent],
         stock=await services.inventory.levels(),
         faults={provider: active.get(provider) for provider in sorted(PROVIDERS)},
         faults_on=settings.faults_on(),

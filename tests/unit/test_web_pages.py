@@ -12,7 +12,7 @@ import pytest
 
 from domain.order import OrderStatus
 from infra.database import make_engine, make_session_factory
-from services.container import build_services, prepare_database
+from services.container import Services, build_services, prepare_database
 from services.messages import OrderSnapshot, RecordEvents
 from tests.api_harness import FakeGateway, app_on, order_state, serving, settings_for
 from web.session import COOKIE
@@ -33,7 +33,7 @@ ROLES = ("customer", "kitchen", "driver", "admin")
 
 
 @pytest.fixture
-async def site(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, FakeGateway]]:
+async def site(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, FakeGateway, Services]]:
     settings = settings_for(tmp_path)
     gateway = FakeGateway(
         {
@@ -49,7 +49,7 @@ async def site(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, FakeGat
         await services.orders.record(RecordEvents(snapshot=snapshot, events=[]))
     try:
         async with serving(app_on(settings, gateway, services)) as http:
-            yield http, gateway
+            yield http, gateway, services
     finally:
         await engine.dispose()
 
@@ -65,7 +65,7 @@ def as_role(role: str) -> dict[str, str]:
 async def test_each_page_answers_each_role_as_the_api_would(
     site, path: str, role: str, expected: int
 ) -> None:
-    http, _ = site
+    http, *_ = site
 
     response = await http.get(path, headers=as_role(role))
 
@@ -74,7 +74,7 @@ async def test_each_page_answers_each_role_as_the_api_would(
 
 
 async def test_a_page_without_a_signed_in_person_sends_them_to_sign_in(site) -> None:
-    http, _ = site
+    http, *_ = site
 
     response = await http.get("/kitchen")
 
@@ -83,7 +83,7 @@ async def test_a_page_without_a_signed_in_person_sends_them_to_sign_in(site) -> 
 
 
 async def test_signing_in_keeps_the_token_where_no_script_can_read_it(site) -> None:
-    http, _ = site
+    http, *_ = site
 
     response = await http.post(
         "/signin", data={"role": "kitchen", "next": "/kitchen"}, headers=ORIGIN
@@ -98,7 +98,7 @@ async def test_signing_in_keeps_the_token_where_no_script_can_read_it(site) -> N
 
 
 async def test_sign_in_never_redirects_to_another_site(site) -> None:
-    http, _ = site
+    http, *_ = site
 
     response = await http.post(
         "/signin", data={"role": "kitchen", "next": "//evil.example/x"}, headers=ORIGIN
@@ -108,7 +108,7 @@ async def test_sign_in_never_redirects_to_another_site(site) -> None:
 
 
 async def test_a_forged_token_does_not_sign_in(site) -> None:
-    http, _ = site
+    http, *_ = site
 
     response = await http.post("/signin", data={"token": "not-a-token"}, headers=ORIGIN)
 
@@ -122,7 +122,7 @@ async def test_a_forged_token_does_not_sign_in(site) -> None:
     ids=["no origin", "another origin", "another referer"],
 )
 async def test_a_button_pressed_from_another_site_changes_nothing(site, headers) -> None:
-    http, gateway = site
+    http, gateway, _ = site
 
     response = await http.post(f"/web/kitchen/{OWN}/start", headers=as_role("kitchen") | headers)
 
@@ -132,7 +132,7 @@ async def test_a_button_pressed_from_another_site_changes_nothing(site, headers)
 
 
 async def test_a_button_calls_the_same_handler_as_the_api(site) -> None:
-    http, gateway = site
+    http, gateway, _ = site
 
     response = await http.post(
         f"/web/kitchen/{OWN}/start", headers=as_role("kitchen") | ORIGIN | {"HX-Request": "true"}
@@ -144,7 +144,7 @@ async def test_a_button_calls_the_same_handler_as_the_api(site) -> None:
 
 
 async def test_a_button_for_another_role_is_refused_with_the_reason(site) -> None:
-    http, gateway = site
+    http, gateway, _ = site
 
     response = await http.post(
         f"/web/kitchen/{OWN}/start", headers=as_role("driver") | ORIGIN | {"HX-Request": "true"}
@@ -156,7 +156,7 @@ async def test_a_button_for_another_role_is_refused_with_the_reason(site) -> Non
 
 
 async def test_another_customers_order_cannot_be_cancelled_from_the_pages(site) -> None:
-    http, gateway = site
+    http, gateway, _ = site
 
     response = await http.post(
         f"/web/orders/{FOREIGN}/cancel", headers=as_role("customer") | ORIGIN
@@ -167,7 +167,7 @@ async def test_another_customers_order_cannot_be_cancelled_from_the_pages(site) 
 
 
 async def test_the_order_form_refuses_an_empty_order_and_keeps_what_was_typed(site) -> None:
-    http, gateway = site
+    http, gateway, _ = site
 
     response = await http.post(
         "/web/orders",
@@ -182,7 +182,7 @@ async def test_the_order_form_refuses_an_empty_order_and_keeps_what_was_typed(si
 
 
 async def test_the_static_files_are_served_from_the_package(site) -> None:
-    http, _ = site
+    http, *_ = site
 
     htmx = await http.get("/web/static/htmx.min.js")
     sse = await http.get("/web/static/htmx-ext-sse.min.js")
@@ -190,3 +190,18 @@ async def test_the_static_files_are_served_from_the_package(site) -> None:
     assert htmx.status_code == sse.status_code == 200
     assert htmx.text.startswith("/*! htmx.org 2.0.11")
     assert "Zero-Clause BSD" in htmx.text[:600]
+
+
+async def test_the_admin_page_lists_orders_needing_attention_with_retry_and_settle(site) -> None:
+    http, _, services = site
+    stuck = order_state(OWN, "cust-42", OrderStatus.CANCELLED)
+    snapshot = OrderSnapshot(**stuck.model_dump(include=set(OrderSnapshot.model_fields)))
+    flagged = snapshot.model_copy(update={"needs_attention": True})
+    await services.orders.record(RecordEvents(snapshot=flagged, events=[]))
+
+    response = await http.get("/admin", headers=as_role("admin"))
+
+    attention = response.text.split('id="attention"')[1].split("</section>")[0]
+    assert f"/web/admin/orders/{OWN}/retry" in attention
+    assert f"/web/admin/orders/{OWN}/resolve" in attention
+    assert FOREIGN not in attention
