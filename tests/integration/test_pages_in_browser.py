@@ -7,6 +7,7 @@ stream). Expectations wait (Playwright's auto-wait) rather than time anything.
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,14 +17,27 @@ from playwright.async_api import Browser, Page, expect
 from infra.settings import Settings
 from tests.api_harness import live_server, token_maker
 from tests.integration.browser import Shots, chromium, signed_in, signed_in_with
+from tests.integration.choreo_fixtures import choreography_on_own_server
 
 WAIT_MS = 20_000
 
 
 @pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
+async def launched() -> AsyncIterator[Browser]:
+    async with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+async def browser(launched: Browser) -> AsyncIterator[Browser]:
+    """The session's browser; every page a test opened is closed after it (streams and all)."""
+    yield launched
+    await close_pages(launched)
+
+
+async def close_pages(browser: Browser) -> None:
+    for context in browser.contexts:
+        await context.close()
 
 
 @pytest.fixture(scope="session")
@@ -68,10 +82,25 @@ async def status_is(tracker: Page, status: str) -> None:
 async def test_an_order_goes_from_the_order_page_through_both_boards_to_the_door(
     browser: Browser, base_url: str
 ) -> None:
+    await order_to_door(browser, base_url, "saga")
+
+
+async def test_the_same_pages_drive_an_order_in_choreography(
+    browser: Browser, tmp_path: Path
+) -> None:
+    async with choreography_on_own_server(tmp_path) as stack, live_server(stack.app) as url:
+        await order_to_door(browser, url, "choreography")
+        await cancel_and_see_the_undo(browser, url, "choreography")
+        await close_pages(browser)  # before this stack's server stops
+
+
+async def order_to_door(browser: Browser, base_url: str, mode: str) -> None:
+    """Place on /order, start and ready on the kitchen board, pick up and deliver on the
+    driver board, while the tracker follows every step."""
     customer = await signed_in(browser, base_url, "customer", width=390)
     kitchen = await signed_in(browser, base_url, "kitchen")
     driver = await signed_in(browser, base_url, "driver", width=390)
-    async with Shots("order-to-door") as shots:
+    async with Shots(f"{mode}-order-to-door") as shots:
         shots.pages = {"tracker": customer, "kitchen": kitchen, "driver": driver}
         await kitchen.goto("/kitchen")
         await driver.goto("/delivery")
@@ -127,23 +156,35 @@ async def test_a_refused_move_shows_the_apis_reason(browser: Browser, base_url: 
     async with Shots("refused") as shots:
         shots.pages = {"kitchen": kitchen}
         order_id = await place_order(customer)
+        await status_is(customer, "CONFIRMED")
+        # A board that lost its stream still shows the order as waiting ...
+        await kitchen.route("**/web/stream/**", lambda route: route.abort())
         await kitchen.goto("/kitchen")
-        queued = card(kitchen, "col-confirmed", order_id)
-        await expect(queued).to_be_visible(timeout=WAIT_MS)
-        start = queued.get_by_role("button", name=re.compile("Start cooking"))
-        await kitchen.evaluate("window.htmx.config.defaultSwapDelay = 0")
-        # A second cook pressed it first: the same button, pressed again, is refused.
+        # ... while another cook starts it.
         other = await signed_in(browser, base_url, "kitchen")
-        await other.request.post(f"/web/kitchen/{order_id}/start", headers={"Origin": base_url})
-        await start.click()
-        await expect(kitchen.get_by_role("alert")).to_contain_text("COOKING", timeout=WAIT_MS)
+        started = await other.request.post(
+            f"/web/kitchen/{order_id}/start", headers={"Origin": base_url}
+        )
+        assert started.ok
+
+        queued = card(kitchen, "col-confirmed", order_id)
+        await queued.get_by_role("button", name=re.compile("Start cooking")).click()
+
+        alert = kitchen.get_by_role("alert")
+        await expect(alert).to_contain_text("COOKING", timeout=WAIT_MS)
+        await shots.on_success("refused")
 
 
 async def test_a_customer_cancels_from_the_tracker_and_sees_what_was_undone(
     browser: Browser, base_url: str
 ) -> None:
+    await cancel_and_see_the_undo(browser, base_url, "saga")
+
+
+async def cancel_and_see_the_undo(browser: Browser, base_url: str, mode: str) -> None:
+    """Cancel a confirmed order from its tracker; the refund and the stock put back show."""
     customer = await signed_in(browser, base_url, "customer")
-    async with Shots("cancel") as shots:
+    async with Shots(f"{mode}-cancel") as shots:
         shots.pages = {"tracker": customer}
         await place_order(customer)
         await status_is(customer, "CONFIRMED")
@@ -177,3 +218,27 @@ async def test_another_customers_tracker_is_refused(
         stream = await stranger.request.get(f"/web/stream/track/{order_id}")
         assert stream.status == 404
         await shots.on_success("refused")
+
+
+async def test_an_admin_counts_stock_and_takes_a_provider_down_and_back(
+    browser: Browser, base_url: str
+) -> None:
+    admin = await signed_in(browser, base_url, "admin")
+    order_id = await place_order(await signed_in(browser, base_url, "customer"))
+    async with Shots("admin") as shots:
+        shots.pages = {"admin": admin}
+        await admin.goto("/admin")
+        await admin.get_by_label("Ingredient").select_option("basil")
+        await admin.get_by_label("Portions counted").fill("321")
+        await admin.get_by_role("button", name="Record stock-take").click()
+        await expect(admin.locator("#stock [data-ingredient='basil']")).to_contain_text("321")
+
+        sms = admin.locator("#faults [data-provider='sms']")
+        await sms.get_by_role("button", name=re.compile("Take down")).click()
+        await expect(sms).to_contain_text("down")
+        await shots.on_success("sms-down")
+        await sms.get_by_role("button", name=re.compile("Restore")).click()
+        await expect(sms).to_contain_text("working")
+        row = admin.locator(f"#orders [data-order-id='{order_id}']")
+        link = row.get_by_role("link", name="Temporal UI")
+        await expect(link).to_have_attribute("href", re.compile(f"/workflows/order-{order_id}$"))
