@@ -57,7 +57,7 @@ def create_app(
         async with runtime_factory(settings) as runtime:
             app.state.runtime = runtime
             # One change feed per process: pages' streams and ?wait_for= share its reads.
-            app.state.feed = feed = ChangeFeed(runtime.services.changes)
+            app.state.feed = feed = ChangeFeed(lambda: runtime.services.changes)
             try:
                 yield
             finally:

@@ -63,12 +63,14 @@ class Subscription:
 class ChangeFeed:
     """Polls ``OrderChanges`` while anyone listens and tells every subscription what changed."""
 
-    def __init__(self, source: OrderChanges, interval: float = 0.2) -> None:
-        self._source = source
+    def __init__(self, source: Callable[[], OrderChanges], interval: float = 0.2) -> None:
+        """``source`` is asked for the reads the first time anyone listens."""
+        self._source_of = source
         self._interval = interval
         self._subscriptions: set[Subscription] = set()
         self._seen: dict[tuple[str, int], None] = {}
         self._task: asyncio.Task[None] | None = None
+        self._source: OrderChanges | None = None
         self.version = 0
         """The newest change the feed has passed on (microseconds since the epoch)."""
 
@@ -82,6 +84,7 @@ class ChangeFeed:
         """A subscription for the ``async with`` block; the feed stops polling after the last."""
         subscription = Subscription()
         if self._task is None or self._task.done():
+            self._source = self._source_of()
             await self._catch_up()
             self._task = asyncio.create_task(self._poll(), name="change-feed")
         self._subscriptions.add(subscription)
@@ -92,6 +95,7 @@ class ChangeFeed:
 
     async def _catch_up(self) -> None:
         """Start from now: what is already written is the listeners' starting point, not news."""
+        assert self._source is not None
         self.version = max(self.version, await self._source.latest())
         for change in await self._source.since(self.version - LOOKBACK_MICROS):
             self._seen[(change.order_id, change.version)] = None
@@ -105,6 +109,7 @@ class ChangeFeed:
 
     async def poll_once(self) -> list[Change]:
         """Read what is new, pass it to every subscription, and return it."""
+        assert self._source is not None, "poll_once runs only while someone listens"
         fresh = [
             change
             for change in await self._source.since(self.version - LOOKBACK_MICROS)
