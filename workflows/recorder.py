@@ -80,7 +80,11 @@ class EventRecorder:
             contact, self._contact = self._contact, None
             move, self._ticket = self._ticket, None
             request = RecordEvents(
-                snapshot=self._snapshot(), events=batch, contact=contact, ticket=move
+                snapshot=self._snapshot(),
+                events=batch,
+                contact=contact,
+                ticket=move,
+                version=len(self.types),
             )
             await workflow.execute_local_activity_method(
                 OrderActivities.record_events,
