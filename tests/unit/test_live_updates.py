@@ -271,7 +271,7 @@ async def test_wait_for_answers_once_the_order_reaches_the_status(live: Live) ->
 
     assert response.status_code == 200
     assert response.json()["status"] == "COOKING"
-    assert live.gateway.calls.count(("state", OWN)) == 1  # the answer; the waiting asked nobody
+    assert live.gateway.calls == [("view", OWN)]  # read once for the answer; waiting asked nobody
 
 
 async def test_wait_for_answers_the_current_view_when_the_timeout_passes(live: Live) -> None:
