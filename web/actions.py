@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import Response
+from temporalio.service import RPCError
 
 from api.auth.principal import Principal
 from api.deps import RuntimeDep
@@ -35,6 +36,8 @@ async def act(request: Request, call: Awaitable[Any], done: str, back: str) -> R
         return notice(request, f"{down}; try again shortly", 503, back)
     except HTTPException as refused:
         return notice(request, str(refused.detail), refused.status_code, back)
+    except RPCError as failure:
+        return notice(request, f"Temporal did not answer ({failure.message}); try again", 503, back)
     return notice(request, done, 200, back)
 
 

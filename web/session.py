@@ -73,18 +73,24 @@ def role_in(*roles: Role) -> Callable[[Principal], Coroutine[None, None, Princip
     return check
 
 
-def own_origin(request: Request) -> str:
-    """This site's origin as the browser sees it (scheme, host and port of the request)."""
-    return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def own_origins(request: Request) -> set[str]:
+    """This site's origins: as this request reached it, and its configured public URL."""
+    runtime = getattr(request.app.state, "runtime", None)
+    here = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+    return {here} | ({origin_of(runtime.settings.public_url)} if runtime else set())
 
 
 async def same_origin(request: Request) -> None:
     """Refuse a form post that another site started (CSRF): 403 unless it comes from here."""
     sent = request.headers.get("origin") or request.headers.get("referer")
-    if sent:
-        parts = urlsplit(sent)
-        if f"{parts.scheme}://{parts.netloc}" == own_origin(request):
-            return
+    if sent and origin_of(sent) in own_origins(request):
+        return
     detail = "this form must be sent from the pizzeria's own pages (Origin check failed)"
     raise Refused(status.HTTP_403_FORBIDDEN, detail)
 

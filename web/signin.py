@@ -64,7 +64,7 @@ async def signin(request: Request, settings: SettingsDep) -> Response:
         token,
         max_age=COOKIE_SECONDS,
         path="/",
-        secure=request.url.scheme == "https",
+        secure=request.url.scheme == "https" or settings.public_url.startswith("https:"),
         httponly=True,
         samesite="strict",
     )
