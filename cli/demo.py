@@ -59,7 +59,8 @@ def demo(
     console.print(results_table(outcomes))
     counts = Counter(o.status for o in outcomes)
     console.print(", ".join(f"{status}: {n}" for status, n in sorted(counts.items())))
-    console.print(f"Inspect every order in the Temporal web UI: {ui_link(api, tokens)}")
+    if (link := ui_link(api, tokens)) is not None:
+        console.print(f"Inspect every order in the Temporal web UI: {link}")
 
 
 async def evening(
@@ -163,8 +164,8 @@ def results_table(outcomes: list[Outcome]) -> Table:
     return table
 
 
-def ui_link(api: str, tokens: Tokens) -> str:
-    """The Temporal UI address the API reports in its order links."""
+def ui_link(api: str, tokens: Tokens) -> str | None:
+    """The Temporal UI address the API reports in its order links (None in choreography)."""
     with httpx.Client(base_url=api, timeout=10.0) as http:
         listing = http.get(
             "/orders", params={"limit": 1}, headers={"Authorization": f"Bearer {tokens.admin}"}
@@ -172,5 +173,7 @@ def ui_link(api: str, tokens: Tokens) -> str:
     orders = listing.json().get("orders", []) if listing.is_success else []
     if not orders:
         return "http://localhost:8233"
-    workflow_link: str = orders[0]["links"]["workflow"]
+    workflow_link: str | None = orders[0]["links"].get("workflow")
+    if workflow_link is None:
+        return None
     return workflow_link.split("/namespaces/")[0] + "/namespaces/default/workflows"

@@ -2,7 +2,7 @@
 
 import typer
 
-from cli import bench, choreo, codec_key, demo, migrate, serve, token, up
+from cli import audit, bench, choreo, codec_key, demo, migrate, serve, token, up
 
 app = typer.Typer(
     name="pizzeria",
@@ -17,6 +17,7 @@ app.command("api")(serve.api)
 app.command("demo")(demo.demo)
 app.command("migrate")(migrate.migrate)
 app.command("bench")(bench.bench)
+app.command("audit")(audit.audit_command)
 app.command("token")(token.token)
 app.command("codec-key")(codec_key.codec_key)
 app.command("relay")(choreo.relay)
