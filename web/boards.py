@@ -6,6 +6,7 @@ the viewer's role may see (DESIGN §6: the kitchen none, a driver those of
 orders it may deliver).
 """
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -82,14 +83,16 @@ async def column(
 ) -> list[Card]:
     """The orders in ``status``, oldest first; ``mine_only``: those ``viewer`` may deliver."""
     now = datetime.now(UTC)
-    views = []
-    for snapshot in await runtime.services.orders.list(status, COLUMN_LIMIT):
-        view = await runtime.services.orders.get(snapshot.order_id)
-        if view is None or view.status != status:
-            continue  # moved on between the two reads; the next push shows it where it is
-        if mine_only and not may_deliver(viewer.subject, view.status, view.timeline):
-            continue
-        views.append(view)
+    listed = await runtime.services.orders.list(status, COLUMN_LIMIT)
+    # One read per card for its timeline and contact, side by side rather than in turn.
+    found = await asyncio.gather(*(runtime.services.orders.get(s.order_id) for s in listed))
+    views = [
+        view
+        for view in found
+        # an order that moved on between the two reads shows where it is on the next push
+        if view is not None and view.status == status
+        if not mine_only or may_deliver(viewer.subject, view.status, view.timeline)
+    ]
     return sorted((card(runtime, viewer, view, now) for view in views), key=lambda c: c.since)
 
 
