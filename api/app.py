@@ -11,6 +11,7 @@ from api.auth.guard import Guard
 from api.body_limit import MAX_BODY_BYTES, BodyLimit
 from api.codec import CODEC_PATH, create_codec_app
 from api.errors import install_error_handlers
+from api.observability import install_observability
 from api.openapi import install_openapi
 from api.routers import (
     admin,
@@ -73,6 +74,7 @@ def create_app(
     install_error_handlers(app)
     for module in (orders, kitchen, delivery, events, menu, health, attention, inventory):
         app.include_router(module.router)
+    install_observability(app)
     if settings.faults_on():
         app.include_router(admin.router)
     if settings.mode == "orchestration":  # choreography has no Temporal payloads to decode

@@ -35,6 +35,7 @@ from workflows.contracts import (
     Slas,
 )
 from workflows.gateway import OrderConflict, OrderRefused, OrderUnavailable, StaffCommand
+from workflows.story import order_summary
 
 UPDATE_FOR: dict[type[StaffCommand], str] = {
     StartCooking: names.UPDATE_START_COOKING,
@@ -70,6 +71,7 @@ class TemporalOrderGateway:
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 search_attributes=_initial_search_attributes(order),
                 memo={FINGERPRINT: fingerprint},
+                static_summary=order_summary(order.items),
             )
         except WorkflowAlreadyStartedError:
             await self._ensure_same_order(order.order_id, fingerprint)

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     cooking_sla_seconds: float = 15 * 60
     ready_sla_seconds: float = 30 * 60
     delivery_sla_seconds: float = 45 * 60
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+    metrics_port: int | None = None  # worker, relay, consumers; the API serves its own /metrics
     # Choreography: how consumers retry, how long a cancel waits for its undo, what streams keep.
     choreo_ack_wait_seconds: float = 30.0
     choreo_max_attempts: int = Field(default=5, ge=1)

@@ -40,6 +40,7 @@ from workflows.names import (
 from workflows.notifier import Notifier
 from workflows.recorder import EventRecorder
 from workflows.steps import OrderRefused, OrderSteps
+from workflows.story import show, step_summary
 
 with workflow.unsafe.imports_passed_through():
     from domain.commands import CancelOrder, MarkDelivered, MarkReady, PickUp, StartCooking
@@ -116,6 +117,7 @@ class OrderWorkflow:
     async def _story(self) -> OrderState:
         """The order's story, from placed to delivered or undone."""
         await self._recorder.record(self._placed(), contact=contact_of(self._order))
+        show("PLACED", "stock, payment and a kitchen ticket")
         try:
             await self._secure_stock_payment_and_kitchen()
             await self._confirm()
@@ -126,6 +128,7 @@ class OrderWorkflow:
             await self._cancel_order()
         except asyncio.CancelledError:
             await self._cancel_on_operator_request()
+        show(self._order.status, "nothing: the order is closed")
         await self._notifier.drain()
         # An update (e.g. mark_delivered) may still be recording its event: let it answer first.
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -168,13 +171,16 @@ class OrderWorkflow:
             return reached(self._order.status, target) or (cancellable and self._cancel is not None)
 
         deadline = workflow.now() + sla
+        show(self._order.status, f"staff to mark it {target}", deadline)
         try:
-            await workflow.wait_condition(done, timeout=sla)
+            summary = step_summary(f"{stage} SLA")
+            await workflow.wait_condition(done, timeout=sla, timeout_summary=summary)
         except TimeoutError:
             await self._recorder.record(
                 self._recorder.new(OrderDelayed, stage=stage, deadline=deadline)
             )
             self._notifier.send("delay", stage=stage)
+            show(self._order.status, f"staff to mark it {target} (SLA breached)", deadline)
             await workflow.wait_condition(done)
         if cancellable:
             self._stop_if_cancel_requested()

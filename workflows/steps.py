@@ -14,6 +14,7 @@ from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 from workflows.policies import STEP_RETRY, STEP_TIMEOUT
 from workflows.recorder import EventRecorder
+from workflows.story import step_summary
 
 with workflow.unsafe.imports_passed_through():
     from activities.order import OrderActivities
@@ -78,12 +79,20 @@ class OrderSteps:
 
     async def _forward(self, activity: Any, request: Any) -> Any:
         return await workflow.execute_activity_method(
-            activity, request, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
+            activity,
+            request,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=STEP_RETRY,
+            summary=step_summary(activity.__name__.replace("_", " ")),
         )
 
     async def _undo(self, activity: Any, request: Any, retry: RetryPolicy) -> Any:
         return await workflow.execute_activity_method(
-            activity, request, start_to_close_timeout=STEP_TIMEOUT, retry_policy=retry
+            activity,
+            request,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=retry,
+            summary=step_summary(f"undo: {activity.__name__.replace('_', ' ')}"),
         )
 
     def ticket_move(self, reached: OrderStatus) -> MoveTicket | None:

@@ -62,6 +62,7 @@ DRIVER_ONLY = (401, 403, 403, 403, 200, 403)
 TABLE: dict[tuple[str, str], tuple[tuple[int, ...], Any]] = {
     ("GET", "/healthz"): (PUBLIC, None),
     ("GET", "/readyz"): (PUBLIC, None),
+    ("GET", "/metrics"): (PUBLIC, None),
     ("GET", "/menu"): (PUBLIC, None),
     ("GET", "/openapi.json"): (PUBLIC, None),
     ("GET", "/docs"): (PUBLIC, None),

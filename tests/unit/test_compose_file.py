@@ -99,8 +99,9 @@ def test_every_service_has_a_pinned_image_or_a_build() -> None:
         repository, _, tag = image.rpartition(":")
         assert repository and "/" not in tag, f"{name}: image {image!r} has no tag"
         assert tag != "latest", f"{name}: image {image!r} is not pinned"
-        # PostgreSQL's exact versions have two parts (16.10); the others have three.
-        assert re.match(r"\d+\.\d+", tag), f"{name}: {image!r} is not an exact version"
+        # PostgreSQL's exact versions have two parts (16.10); the others have three,
+        # Prometheus's with a leading v (v3.4.1).
+        assert re.match(r"v?\d+\.\d+", tag), f"{name}: {image!r} is not an exact version"
 
 
 def test_every_long_running_service_has_a_healthcheck() -> None:
@@ -268,3 +269,41 @@ def test_nats_configs_are_accepted_by_nats_server(stem: str) -> None:
         check=False,
     )
     assert checked.returncode == 0, checked.stderr + checked.stdout
+
+
+APP_PROCESSES = {"api": 8000, "worker": 9464, "relay": 9464, "consumers": 9464}
+"""Each app service and the port its Prometheus text is served on."""
+
+
+def test_telemetry_runs_a_collector_jaeger_prometheus_and_grafana() -> None:
+    assert {"otel-collector", "jaeger", "prometheus", "grafana"} <= set(SERVICES)
+    environment = COMPOSE["x-app"]["environment"]
+    assert "otel-collector:4318" in environment["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    assert environment["PIZZERIA_METRICS_PORT"] == "9464"
+    collector = yaml.safe_load((REPO / "deploy/otel/collector.yaml").read_text())
+    (pipeline,) = collector["service"]["pipelines"].values()
+    (exporter,) = pipeline["exporters"]
+    assert collector["exporters"][exporter]["endpoint"] == "jaeger:4317"
+
+
+def test_prometheus_scrapes_every_app_process_where_it_serves_metrics() -> None:
+    config = yaml.safe_load((REPO / "deploy/prometheus/prometheus.yml").read_text())
+    scraped = {
+        name: target["port"]
+        for job in config["scrape_configs"]
+        for target in job.get("dns_sd_configs", [])
+        for name in target["names"]
+    }
+    assert scraped == APP_PROCESSES
+
+
+def test_grafana_provisions_the_prometheus_source_and_the_dashboard() -> None:
+    mounts = dict(volume.split(":")[:2] for volume in SERVICES["grafana"]["volumes"])
+    assert mounts["./deploy/grafana/provisioning"] == "/etc/grafana/provisioning"
+    provider = yaml.safe_load(
+        (REPO / "deploy/grafana/provisioning/dashboards/pizzeria.yaml").read_text()
+    )
+    (dashboards,) = [p["options"]["path"] for p in provider["providers"]]
+    assert mounts["./deploy/grafana/dashboards"] == dashboards
+    dashboard = json.loads((REPO / "deploy/grafana/dashboards/pizzeria.json").read_text())
+    assert all(target["expr"] for panel in dashboard["panels"] for target in panel["targets"])
