@@ -205,3 +205,21 @@ async def test_the_admin_page_lists_orders_needing_attention_with_retry_and_sett
     assert f"/web/admin/orders/{OWN}/retry" in attention
     assert f"/web/admin/orders/{OWN}/resolve" in attention
     assert FOREIGN not in attention
+
+
+async def test_the_kitchen_board_flags_an_order_waiting_past_its_sla(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path).model_copy(update={"cooking_sla_seconds": 0.0})
+    state = order_state(OWN, "cust-42", OrderStatus.CONFIRMED)
+    engine = make_engine(settings.database_url)
+    services = build_services(settings, make_session_factory(engine))
+    await prepare_database(engine, services)
+    snapshot = OrderSnapshot(**state.model_dump(include=set(OrderSnapshot.model_fields)))
+    await services.orders.record(RecordEvents(snapshot=snapshot, events=[]))
+    try:
+        async with serving(app_on(settings, FakeGateway({OWN: state}), services)) as http:
+            response = await http.get("/kitchen", headers=as_role("kitchen"))
+    finally:
+        await engine.dispose()
+
+    assert f'class="card late" data-order-id="{OWN}"' in response.text
+    assert "late: over the SLA" in response.text
