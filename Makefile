@@ -27,7 +27,7 @@ lint: install
 
 # Debian's Chromium for the browser tests (tests/integration/test_pages_in_browser.py).
 browser:
-	./.ci/install-chromium.sh
+	bash .ci/install-chromium.sh
 
 test: lint browser
 	$(BIN)/pytest
