@@ -8,14 +8,14 @@ mounts it all on the API's app.
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from web import actions, admin_actions, ordering, pages, signin, streams
+from web import actions, admin_actions, oidc, ordering, pages, signin, streams
 from web.errors import install_page_errors
 from web.render import STATIC
 
 
 def install_pages(app: FastAPI) -> None:
     """Add the pages, their buttons, their streams and their static files to ``app``."""
-    for module in (pages, signin, actions, ordering, admin_actions, streams):
+    for module in (pages, signin, oidc, actions, ordering, admin_actions, streams):
         app.include_router(module.router)
     app.mount("/web/static", StaticFiles(directory=STATIC), name="static")
     install_page_errors(app)

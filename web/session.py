@@ -13,10 +13,12 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, status
+from starlette.responses import Response
 
 from api.auth.authenticator import Authenticator, Unauthenticated
 from api.auth.keys import KeysUnavailable
 from api.auth.principal import Principal, Role
+from infra.settings import Settings
 
 COOKIE = "pizzeria_session"
 COOKIE_SECONDS = 8 * 3600
@@ -32,6 +34,34 @@ class Refused(Exception):
     def __init__(self, status_code: int, message: str, title: str = "Not possible") -> None:
         super().__init__(message)
         self.status_code, self.message, self.title = status_code, message, title
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path on this site only (never another site)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def is_secure(request: Request, settings: Settings) -> bool:
+    """Whether cookies must be ``Secure`` (the site is reached, or published, over https)."""
+    return request.url.scheme == "https" or settings.public_url.startswith("https:")
+
+
+def keep_session(
+    answer: Response, token: str, secure: bool, max_age: int = COOKIE_SECONDS
+) -> Response:
+    """``answer`` setting the session cookie to ``token``: HttpOnly, SameSite=Strict."""
+    answer.set_cookie(
+        COOKIE, token, max_age=max_age, path="/", secure=secure, httponly=True, samesite="strict"
+    )
+    return answer
+
+
+def end_session(answer: Response) -> Response:
+    """``answer`` clearing the session cookie."""
+    answer.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    return answer
 
 
 async def signed_in(request: Request, token: str) -> Principal | None:

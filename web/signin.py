@@ -2,8 +2,8 @@
 
 In dev the page offers one button per role, each signing in with that role's
 dev token. Everywhere a token can be pasted (``pizzeria token ROLE`` prints
-one). With a real identity provider the pages would get their token through
-the OIDC authorization-code flow instead (README, "Signing in to the pages").
+one). With a real identity provider (``PIZZERIA_OIDC_ISSUER_URL``) it also
+offers "Sign in with <provider>": the authorization-code flow of ``web.oidc``.
 """
 
 from typing import Annotated
@@ -13,18 +13,19 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SettingsDep
 from infra.settings import DEV_SUBJECTS, DEV_TOKENS
+from web.oidc import provider_signout
 from web.render import page
-from web.session import COOKIE, COOKIE_SECONDS, SameOrigin, signed_in
+from web.session import (
+    SameOrigin,
+    end_session,
+    is_secure,
+    keep_session,
+    safe_next,
+    signed_in,
+)
 
 router = APIRouter(include_in_schema=False, tags=["pages"])
 TOKEN_OF = {role: token for token, role in DEV_TOKENS.items()}
-
-
-def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path on this site only (never another site)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
 
 
 def signin_page(
@@ -32,8 +33,16 @@ def signin_page(
 ) -> HTMLResponse:
     """The sign-in page; the role buttons only where dev tokens are accepted."""
     roles = [(role, DEV_SUBJECTS[role]) for role in TOKEN_OF] if settings.uses_dev_tokens() else []
+    provider = settings.oidc_provider_name if settings.uses_oidc() else None
     return page(
-        request, "signin.html", code, dev_roles=roles, next=target, message=message, refused=True
+        request,
+        "signin.html",
+        code,
+        dev_roles=roles,
+        provider=provider,
+        next=target,
+        message=message,
+        refused=True,
     )
 
 
@@ -59,21 +68,11 @@ async def signin(request: Request, settings: SettingsDep) -> Response:
         message = "That token was not accepted (expired, for another audience, or unknown)."
         return signin_page(request, settings, target, message, status.HTTP_401_UNAUTHORIZED)
     answer = RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
-    answer.set_cookie(
-        COOKIE,
-        token,
-        max_age=COOKIE_SECONDS,
-        path="/",
-        secure=request.url.scheme == "https" or settings.public_url.startswith("https:"),
-        httponly=True,
-        samesite="strict",
-    )
-    return answer
+    return keep_session(answer, token, is_secure(request, settings))
 
 
 @router.post("/signout", dependencies=[SameOrigin])
-async def signout() -> Response:
-    """Forget the token."""
-    answer = RedirectResponse("/signin", status_code=status.HTTP_303_SEE_OTHER)
-    answer.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
-    return answer
+async def signout(request: Request, settings: SettingsDep) -> Response:
+    """Forget the token; with a provider, end its session too (it sends the person back)."""
+    target = provider_signout(request, settings) or "/signin"
+    return end_session(RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER))
