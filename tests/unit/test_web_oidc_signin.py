@@ -190,3 +190,8 @@ async def test_signing_out_clears_the_session_and_ends_the_providers_session(sit
     )
     assert COOKIE not in site.http.cookies
     assert (await site.http.get("/kitchen")).status_code == 303
+
+
+def test_a_provider_without_its_keys_is_refused_at_start(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="PIZZERIA_OIDC_ISSUER_URL needs PIZZERIA_AUTH_JWKS_URL"):
+        Settings(_env_file=None, data_dir=tmp_path, oidc_issuer_url="http://127.0.0.1:1/realms/x")
