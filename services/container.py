@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from infra.migrations import upgrade_to_head
 from infra.settings import Settings
 from services.analytics import AnalyticsService
+from services.changes import OrderChanges
 from services.faults import FaultInjector
 from services.inventory import InventoryService
 from services.kitchen import KitchenService
@@ -29,6 +30,7 @@ class Services:
     analytics: AnalyticsService
     orders: OrderReadModel
     recording: EventRecording
+    changes: OrderChanges
 
 
 def email_provider(
@@ -58,6 +60,7 @@ def build_services(settings: Settings, sessions: async_sessionmaker[AsyncSession
         analytics=AnalyticsService(sessions),
         orders=OrderReadModel(sessions),
         recording=EventRecording(sessions),
+        changes=OrderChanges(sessions),
     )
 
 

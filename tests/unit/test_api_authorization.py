@@ -136,13 +136,19 @@ async def stack(tmp_path: Path) -> AsyncIterator[tuple[Stack, Any]]:
 
 
 def endpoints(routes: list[BaseRoute], prefix: str = "") -> set[tuple[str, str]]:
-    """Every (method, path) the routes serve, mounted sub-applications included."""
+    """Every (method, path) the routes serve, mounted sub-applications included.
+
+    The pages (tag "pages", web/) sign in with a cookie, not a bearer token:
+    tests/unit/test_web_pages.py holds their table.
+    """
     found = set()
     for route in routes:
         if isinstance(route, Mount):
             found |= endpoints(route.routes, prefix + route.path)
             continue
         for context in iter_route_contexts([route]):
+            if "pages" in (getattr(context, "tags", None) or ()):
+                continue
             found |= {(m, prefix + str(context.path)) for m in context.methods or () if m != "HEAD"}
     return found
 

@@ -183,6 +183,20 @@ def test_the_realm_has_the_four_roles_and_puts_role_and_audience_in_tokens() -> 
     assert role["claim.name"] == "role" and role["access.token.claim"] == "true"
 
 
+def test_the_pages_sign_in_at_a_realm_client_with_pkce_and_the_public_callback() -> None:
+    environment = SERVICES["api"]["environment"]
+    issuer = urlparse(environment["PIZZERIA_OIDC_ISSUER_URL"])
+    assert issuer.hostname == "keycloak" and issuer.path == f"/realms/{REALM['realm']}"
+    client = next(
+        c for c in REALM["clients"] if c["clientId"] == environment["PIZZERIA_OIDC_CLIENT_ID"]
+    )
+    public_url = environment["PIZZERIA_PUBLIC_URL"].split(":-", 1)[1].rstrip("}")
+    assert client["standardFlowEnabled"] and not client.get("directAccessGrantsEnabled")
+    assert client["redirectUris"] == [f"{public_url}/signin/callback"]
+    assert client["attributes"]["pkce.code.challenge.method"] == "S256"
+    assert client["protocolMappers"] == REALM["clients"][0]["protocolMappers"]  # aud and role
+
+
 def test_keycloak_imports_the_realm_export_it_mounts() -> None:
     keycloak = SERVICES["keycloak"]
     assert "--import-realm" in keycloak["command"]
