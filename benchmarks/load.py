@@ -32,6 +32,7 @@ LONGEST_POLL_SECONDS = 0.1
 SETTLED = frozenset({"CONFIRMED", "REJECTED", "CANCELLED", "DELIVERED"})
 # What a status read that got no answer counts as: a client polling a read simply asks again.
 UNANSWERED = "UNANSWERED"
+WAIT_CONFIRMED = {"wait_for": "CONFIRMED", "timeout": "30"}
 CUSTOMER = {"Authorization": "Bearer dev-customer-token"}
 KITCHEN = {"Authorization": "Bearer dev-kitchen-token"}
 DRIVER = {"Authorization": "Bearer dev-driver-token"}
@@ -104,7 +105,8 @@ async def api_order(target: Target, index: int) -> OrderTiming:
 
     async def read_status() -> str:
         try:
-            answer = await http.get(f"/orders/{order_id}", headers=CUSTOMER)
+            # The API answers once the order is CONFIRMED or has ended: one wait, not a poll loop.
+            answer = await http.get(f"/orders/{order_id}", params=WAIT_CONFIRMED, headers=CUSTOMER)
         except httpx.TransportError:
             return UNANSWERED
         if answer.status_code == httpx.codes.SERVICE_UNAVAILABLE:
