@@ -132,7 +132,8 @@ async def get_order(
     Waiting listens to the process's change feed, not to the order's workflow.
     """
     if wait_for is not None:
-        await ensure_visible(runtime, order_id, caller)
+        # Unknown or not yours: 404 at once, for staff too, rather than after the wait.
+        await read_order(runtime, order_id, caller)
         await wait_for_status(
             feed, order_id, wait_for, wait_seconds, stored_status(runtime, order_id)
         )

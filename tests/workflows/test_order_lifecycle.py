@@ -1,5 +1,6 @@
 """The order saga's forward path: from placed to delivered, driven by staff and events."""
 
+import asyncio
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -11,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 from domain.commands import PickUp, StartCooking
 from domain.events import OrderCookingStarted, OrderReady
 from domain.order import OrderStatus
+from services.messages import OrderView
 from tests.support import drive_to_delivered, settled_history_length, status_is, wait_for_state
 from tests.workflows.conftest import Saga
 from workflows.contracts import Slas
@@ -102,9 +104,19 @@ async def test_domain_events_arrive_as_signals_and_a_repeated_event_id_applies_o
     state = await wait_for_state(handle, status_is(S.READY))
 
     assert state.event_types.count("OrderCookingStarted") == 1
-    view = await saga.services.orders.get(state.order_id)
-    assert view is not None
+    # The query answers once the state moved; the record of OrderReady may still be landing.
+    view = await recorded(saga, state.order_id, "OrderReady")
     assert [e.event_id for e in view.timeline].count(str(cooking.event_id)) == 1
+
+
+async def recorded(saga: Saga, order_id: str, event_type: str) -> OrderView:
+    """The read model's view once it holds ``event_type``; bounded."""
+    for _ in range(200):
+        view = await saga.services.orders.get(order_id)
+        if view is not None and any(e.type == event_type for e in view.timeline):
+            return view
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{event_type} never reached the read model of {order_id}")
 
 
 async def test_an_early_ready_event_is_held_until_cooking_starts_then_applied(
