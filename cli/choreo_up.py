@@ -9,7 +9,6 @@ caller can always stop what did start.
 """
 
 import sys
-import threading
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +21,7 @@ from choreography.bootstrap import CONSUMERS
 from choreography.names import EVENTS_STREAM
 from cli.processes import Child, StartupFailed, ensure_free, serve_children
 from cli.readiness import Check, api_ready, wait_until
+from cli.signals import Stopping, StopRequest
 from cli.stack import StackPlan
 from cli.token import dev_token_lines
 from infra.binaries import BinaryNotFound, binary
@@ -94,7 +94,7 @@ def preflight(plan: ChoreographyPlan) -> None:
 async def start_choreography(
     plan: ChoreographyPlan,
     children: list[Child],
-    stopping: threading.Event | None = None,
+    stopping: Stopping | None = None,
     patience: float = STARTUP_TIMEOUT_SECONDS,
 ) -> None:
     """Start NATS, relay, consumers and API in turn, each once the one before serves."""
@@ -155,7 +155,7 @@ def _consumers_bound(url: str) -> Check:
 def run_choreography_stack(plan: ChoreographyPlan, settings: Settings) -> int:
     """Start everything, serve until Ctrl-C or SIGTERM, stop everything; the exit code."""
 
-    async def start_all(children: list[Child], stopping: threading.Event) -> None:
+    async def start_all(children: list[Child], stopping: StopRequest) -> None:
         preflight(plan)
         await start_choreography(plan, children, stopping)
 

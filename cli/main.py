@@ -2,7 +2,7 @@
 
 import typer
 
-from cli import bench, choreo, codec_key, demo, migrate, serve, token, up
+from cli import audit, bench, choreo, codec_key, demo, migrate, serve, token, up
 
 app = typer.Typer(
     name="pizzeria",
@@ -19,6 +19,7 @@ app.command("migrate")(migrate.migrate)
 app.command("bench")(bench.bench)
 app.command("token")(token.token)
 app.command("codec-key")(codec_key.codec_key)
+app.command("audit")(audit.audit_command)
 app.command("relay")(choreo.relay)
 app.command("consumers")(choreo.consumers)
 app.add_typer(choreo.deadletters, name="deadletters")

@@ -1,8 +1,10 @@
 """Child processes for ``pizzeria up``: start with logs in files, stop politely, never orphan.
 
 Children run in their own session so a Ctrl-C reaches only ``pizzeria up``,
-which then stops them in reverse order. On Linux each child also asks the
-kernel to kill it if ``pizzeria up`` itself dies without cleaning up.
+which then stops them in reverse order (a second Ctrl-C kills what lingers).
+A child that crashes is restarted in place (``cli.restarts``). On Linux each
+child also asks the kernel to kill it if ``pizzeria up`` itself dies without
+cleaning up.
 """
 
 import asyncio
@@ -12,17 +14,20 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
+from cli.restarts import RestartPolicy, describe_exit
+from cli.signals import StopRequest
+
 PR_SET_PDEATHSIG = 1
 STOP_TIMEOUT_SECONDS = 15.0
+POLL_SECONDS = 0.25
 
 
 class StartupFailed(Exception):
@@ -55,6 +60,8 @@ class Child:
     name: str
     process: subprocess.Popen[bytes]
     log: Path
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def start(cls, name: str, argv: Sequence[str], env: dict[str, str], log: Path) -> "Child":
@@ -70,7 +77,11 @@ class Child:
                 start_new_session=True,
                 preexec_fn=_die_with_parent,
             )
-        return cls(name=name, process=process, log=log)
+        return cls(name=name, process=process, log=log, argv=list(argv), env=env)
+
+    def restart(self) -> "Child":
+        """The same command started again, its output appended to the same log."""
+        return Child.start(self.name, self.argv, self.env, self.log)
 
     @property
     def pid(self) -> int:
@@ -81,15 +92,18 @@ class Child:
         """Whether the process is still running."""
         return self.process.poll() is None
 
-    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
-        """SIGTERM, wait, then SIGKILL the child's whole process group if it lingers."""
+    def stop(
+        self, timeout: float = STOP_TIMEOUT_SECONDS, hurry: Callable[[], bool] = lambda: False
+    ) -> None:
+        """SIGTERM, wait (until ``timeout`` or ``hurry()``), then SIGKILL its whole group."""
         if self.alive():
             self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
+            deadline = time.monotonic() + timeout
+            while self.alive() and time.monotonic() < deadline and not hurry():
+                time.sleep(0.05)
+            if self.alive():
                 self.process.kill()
-                self.process.wait()
+            self.process.wait()
         self._kill_group_leftovers()
 
     def _kill_group_leftovers(self) -> None:
@@ -107,39 +121,70 @@ class Child:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def supervise(children: list[Child], stopping: threading.Event) -> None:
-    """Wait for Ctrl-C or SIGTERM; if a child dies on its own, stop the rest and say why."""
-    while not stopping.wait(0.5):
-        for child in children:
-            if not child.alive():
-                code = child.process.returncode
-                raise StartupFailed(
-                    f"{child.name} stopped unexpectedly (exit code {code}); log:\n{child.tail()}"
+def supervise(
+    children: list[Child], stopping: StopRequest, console: Console, policy: RestartPolicy
+) -> None:
+    """Serve until Ctrl-C or SIGTERM, restarting a crashed child in place after its backoff;
+    a child that crashes too often stops the stack with its log."""
+    due: dict[int, float] = {}  # index of a crashed child -> when to start it again
+    while not stopping.wait(POLL_SECONDS):
+        now = time.monotonic()
+        for index, child in enumerate(children):
+            if index in due:
+                if now < due[index]:
+                    continue
+                del due[index]
+                children[index] = child.restart()
+                console.print(
+                    f"[green]{child.name} restarted[/] (pid {children[index].pid})", soft_wrap=True
                 )
+            elif not child.alive():
+                due[index] = now + _backoff(child, policy, now, console)
 
 
-StartChildren = Callable[[list[Child], threading.Event], Coroutine[Any, Any, None]]
+def _backoff(child: Child, policy: RestartPolicy, now: float, console: Console) -> float:
+    how = describe_exit(child.process.returncode)
+    delay = policy.crashed(child.name, now)
+    if delay is None:
+        raise StartupFailed(
+            f"{child.name} crashed {policy.limit} times within {policy.window:g}s "
+            f"(last: {how}); stopping the stack. Its log ends:\n{child.tail()}"
+        )
+    console.print(
+        f"[yellow]{child.name} stopped unexpectedly ({how}); restarting in {delay:g}s[/] "
+        f"(crash {policy.recent(child.name)} of at most {policy.limit - 1} "
+        f"within {policy.window:g}s; log {child.log})",
+        soft_wrap=True,
+    )
+    return delay
+
+
+StartChildren = Callable[[list[Child], StopRequest], Coroutine[Any, Any, None]]
 
 
 def serve_children(
-    start: StartChildren, announce: Callable[[float], None], names: str, console: Console
+    start: StartChildren,
+    announce: Callable[[float], None],
+    names: str,
+    console: Console,
+    policy: RestartPolicy | None = None,
 ) -> int:
-    """Start the children, announce them, serve until Ctrl-C or SIGTERM (or a child dies),
-    then stop every child in reverse order; the exit code."""
-    stopping = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopping.set())
+    """Start the children, announce them, serve until Ctrl-C or SIGTERM (restarting crashed
+    children), then stop every child in reverse order; the exit code."""
+    stopping = StopRequest()
+    stopping.install()
     children: list[Child] = []
     try:
         started = time.monotonic()
         asyncio.run(start(children, stopping))
         announce(time.monotonic() - started)
-        supervise(children, stopping)
+        supervise(children, stopping, console, policy or RestartPolicy())
     except StartupFailed as failure:
         console.print(f"[bold red]pizzeria up:[/] {failure}", soft_wrap=True)
         return 1
     finally:
         for child in reversed(children):
-            child.stop()
+            child.stop(hurry=stopping.urgent)
+        stopping.close()
     console.print(f"stopped {names}")
     return 0

