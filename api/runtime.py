@@ -56,7 +56,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         services = build_services(settings, make_session_factory(engine))
         await prepare_database(engine, services)
         client = await connect(settings)
-        gateway = TemporalOrderGateway(client, slas_from(settings))
+        gateway = TemporalOrderGateway(client, slas_from(settings), services.orders)
         probes = {"temporal": temporal_probe(client), "database": database_probe(engine)}
         yield Runtime(settings=settings, gateway=gateway, services=services, probes=probes)
     finally:
@@ -73,7 +73,8 @@ async def open_choreography_runtime(settings: Settings) -> AsyncIterator[Runtime
         services = build_services(settings, sessions)
         await prepare_database(engine, services)
         gateway = ChoreographyOrderGateway(
-            bootstrap(services, SqlStore(sessions), slas_from(settings))
+            bootstrap(services, SqlStore(sessions), slas_from(settings)),
+            settings.choreo_cancel_wait_seconds,
         )
         probes = {"nats": nats_probe(client), "database": database_probe(engine)}
         yield Runtime(settings=settings, gateway=gateway, services=services, probes=probes)

@@ -24,6 +24,8 @@ from domain.commands import CancelOrder, MarkDelivered, MarkReady, PickUp, Place
 from domain.errors import IllegalTransition, OrderNotFound
 from domain.events import Event
 from domain.order import OrderStatus, order_total, pizza_count
+from services.messages import OrderView
+from services.orders import OrderReadModel
 from workflows import names
 from workflows.contracts import OrderInput, OrderState, Slas
 from workflows.gateway import OrderConflict, OrderRefused, OrderUnavailable, StaffCommand
@@ -42,9 +44,10 @@ FINGERPRINT = "request_fingerprint"
 class TemporalOrderGateway:
     """Drives orders as ``OrderWorkflow`` executions with id ``order-<order_id>``."""
 
-    def __init__(self, client: Client, slas: Slas) -> None:
+    def __init__(self, client: Client, slas: Slas, read_model: OrderReadModel) -> None:
         self._client = client
         self._slas = slas
+        self._read_model = read_model
 
     async def place(self, order: PlaceOrder) -> None:
         """Start the saga; an id already taken (running or closed) keeps its one workflow."""
@@ -78,6 +81,10 @@ class TemporalOrderGateway:
         except WorkflowQueryFailedError as error:
             raise OrderUnavailable(f"order '{order_id}' could not be read: {error}") from error
         return state
+
+    async def view(self, order_id: str) -> OrderView | None:
+        """The read model's view: the saga writes status, events and compensations together."""
+        return await self._read_model.get(order_id)
 
     async def advance(self, command: StaffCommand) -> OrderState:
         """Run the update that matches the command."""

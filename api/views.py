@@ -1,4 +1,4 @@
-"""How an order is shown: live state from the gateway, timeline from the read model, links."""
+"""How an order is shown: one view (status, timeline, compensations of one moment) and its links."""
 
 from api.auth.personal_data import redacted_timeline, shown_contact, visible_details
 from api.auth.principal import Principal
@@ -48,29 +48,23 @@ def placed(settings: Settings, order: PlaceOrder) -> OrderResponse:
     )
 
 
-def order_response(
-    settings: Settings, viewer: Principal, live: OrderSnapshot | None, stored: OrderView | None
-) -> OrderResponse | None:
-    """Live state where there is one, the read model's otherwise; None when neither knows it.
+def order_response(settings: Settings, viewer: Principal, view: OrderView) -> OrderResponse:
+    """The order as one view shows it: status, timeline and compensations of one moment.
 
     The customer's details and the timeline show what ``viewer`` may see, no more.
     """
-    current = live or stored
-    if current is None:
-        return None
-    timeline = stored.timeline if stored else []
-    visible = visible_details(viewer, current.customer_id, current.status, timeline)
-    contact = shown_contact(stored.contact if stored else None, visible)
+    visible = visible_details(viewer, view.customer_id, view.status, view.timeline)
+    contact = shown_contact(view.contact, visible)
     return OrderResponse(
-        order_id=current.order_id,
-        status=current.status,
-        customer_id=current.customer_id,
+        order_id=view.order_id,
+        status=view.status,
+        customer_id=view.customer_id,
         customer=CustomerDetails.model_validate(contact) if contact else None,
-        total=current.total,
-        items=current.items,
-        timeline=redacted_timeline(timeline, visible),
-        compensations=current.compensations,
-        links=links(settings, current.order_id),
+        total=view.total,
+        items=view.items,
+        timeline=redacted_timeline(view.timeline, visible),
+        compensations=view.compensations,
+        links=links(settings, view.order_id),
     )
 
 

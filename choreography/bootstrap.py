@@ -8,7 +8,7 @@ consumer each) reacts to which event.
 from collections.abc import Callable
 from datetime import datetime
 
-from choreography.bus import CommandHandler, MessageBus, Reactions
+from choreography.bus import CommandHandler, EventHandler, MessageBus, Reactions
 from choreography.deps import Deps
 from choreography.handlers import commands, inventory, kitchen, notifications, orders, payments
 from choreography.handlers.read_models import count_in_analytics, record_in_timeline
@@ -27,7 +27,10 @@ from domain.events import (
     InventoryReservationFailed,
     InventoryReserved,
     OrderCancelled,
+    OrderCookingStarted,
     OrderPlaced,
+    OrderReady,
+    OrderRejected,
     PaymentFailed,
     PaymentProcessed,
 )
@@ -54,18 +57,30 @@ CONSUMERS: dict[str, Reactions] = {
         OrderPlaced: inventory.reserve_stock,
         InventoryReservationFailed: inventory.release_stock,
         PaymentFailed: inventory.release_stock,
+        OrderRejected: inventory.release_stock,
         OrderCancelled: inventory.release_stock,
     },
     "payments": {
         InventoryReserved: payments.charge_order,
         PaymentFailed: payments.refund_order,
+        OrderRejected: payments.refund_order,
         OrderCancelled: payments.refund_order,
     },
-    "kitchen": {OrderCancelled: kitchen.cancel_ticket},
+    "kitchen": {
+        OrderCookingStarted: kitchen.move_ticket,
+        OrderReady: kitchen.move_ticket,
+        OrderCancelled: kitchen.cancel_ticket,
+        OrderRejected: kitchen.cancel_ticket,
+    },
     "notifications": {cls: notifications.notify_customer for cls in notifications.WHAT_TO_SEND},
     "timeline": {cls: record_in_timeline for cls in EVENT_CLASSES.values()},
     "analytics": {cls: count_in_analytics for cls in EVENT_CLASSES.values()},
 }
+
+UNDOS: frozenset[EventHandler] = frozenset(
+    {inventory.release_stock, payments.refund_order, kitchen.cancel_ticket}
+)
+"""Compensations: like the saga's undos, they are retried without bound, never parked."""
 
 IN_ORDER = frozenset({"timeline"})
 """Consumers that handle one message at a time, so the timeline keeps the stream's order."""
@@ -79,4 +94,4 @@ def bootstrap(
 ) -> MessageBus:
     """The bus over real or fake dependencies (an ``InMemoryStore``, a fixed clock)."""
     deps = Deps(services=services, store=store, slas=slas or Slas(), clock=clock)
-    return MessageBus(deps, COMMANDS, CONSUMERS, reported=commands.apply_reported_event)
+    return MessageBus(deps, COMMANDS, CONSUMERS, commands.apply_reported_event, UNDOS)

@@ -6,7 +6,7 @@ skipped. When the order changed under a handler (a version conflict), the
 handler runs again on the fresh state; its service calls are idempotent.
 """
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 from choreography.deps import Deps
@@ -32,16 +32,26 @@ class MessageBus:
         commands: Mapping[type[Command], CommandHandler],
         consumers: Mapping[str, Reactions],
         reported: CommandHandler,
+        undos: Collection[EventHandler] = (),
     ) -> None:
         self.deps = deps
         self._commands = commands
         self._consumers = consumers
         self._reported = reported
+        self._undos = undos
 
     @property
     def consumers(self) -> list[str]:
         """Every consumer's name."""
         return list(self._consumers)
+
+    def undoes(self, consumer: str, event: Event) -> bool:
+        """Whether ``consumer``'s reaction to ``event`` is a compensation (never given up on)."""
+        return self._consumers[consumer].get(type(event)) in self._undos
+
+    def gives_up(self, consumer: str) -> bool:
+        """Whether ``consumer`` may park a message for good: only one with no compensations."""
+        return not any(handler in self._undos for handler in self._consumers[consumer].values())
 
     def subjects(self, consumer: str) -> list[str]:
         """The subjects ``consumer`` subscribes to."""

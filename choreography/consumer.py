@@ -2,10 +2,14 @@
 
 A message that fails is negatively acknowledged with a growing delay; on its
 last attempt the handler is told so (``Delivery.final``) and may settle it as
-a business outcome (PaymentFailed, NotificationFailed). If it still fails, the
-message goes to ``pizzeria.deadletters.<consumer>`` with the error and is
+a business outcome (PaymentFailed, NotificationFailed). A compensation (a
+refund, a release, a ticket cancellation) is never given up on: it is tried
+again and again at the longest delay. Anything else that still fails goes to
+``pizzeria.deadletters.<consumer>`` with the error and is
 terminated, so it is never redelivered on its own: ``pizzeria deadletters``
-lists and replays it.
+lists and replays it. Nothing a message does ends the loop: a failed ack, nak
+or dead-letter publish is logged and the message, still unacknowledged, comes
+back after the ack wait (the inbox skips what was already done).
 """
 
 import asyncio
@@ -71,10 +75,7 @@ class ServiceConsumer:
         subscription = await self._js.pull_subscribe_bind(durable=self.name, stream=EVENTS_STREAM)
         try:
             while not stop.is_set():
-                try:
-                    messages = await subscription.fetch(self._batch, timeout=self._fetch_seconds)
-                except (NatsTimeout, TimeoutError):
-                    continue
+                messages = await self._fetch(subscription)
                 if self._in_order:
                     for message in messages:
                         await self.handle(message)
@@ -83,8 +84,24 @@ class ServiceConsumer:
         finally:
             await subscription.unsubscribe()
 
+    async def _fetch(self, subscription: JetStreamContext.PullSubscription) -> list[Msg]:
+        try:
+            return await subscription.fetch(self._batch, timeout=self._fetch_seconds)
+        except (NatsTimeout, TimeoutError):
+            return []
+        except Exception:  # the connection is away: the client reconnects, we try again
+            log.exception("%s: fetching failed; trying again", self.name)
+            await asyncio.sleep(1.0)
+            return []
+
     async def handle(self, message: Msg) -> None:
-        """Handle one message and settle it with the broker."""
+        """Handle one message and settle it with the broker; never raises."""
+        try:
+            await self._handle(message)
+        except Exception:  # unsettled, the broker redelivers it after the ack wait
+            log.exception("%s: could not settle a message on %s", self.name, message.subject)
+
+    async def _handle(self, message: Msg) -> None:
         attempt = message.metadata.num_delivered or 1
         try:
             event = from_json(message.data)
@@ -110,9 +127,9 @@ class ServiceConsumer:
             attempt,
             failure,
         )
-        if final:
+        if final and not self._bus.undoes(self.name, event):
             await self._dead_letter(message, attempt, failure)
-        else:
+        else:  # an undo keeps trying at the longest delay, as the saga's compensation does
             await message.nak(delay=self._policy.delay(attempt))
 
     async def _dead_letter(self, message: Msg, attempt: int, failure: Exception) -> None:

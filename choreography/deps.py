@@ -52,6 +52,10 @@ class Deps:
         """The idempotency key of the service call ``step`` makes in reaction to ``cause``."""
         return f"choreo/{cause.event_id}/{step}"
 
+    async def happened(self, order_id: str, event_type: str) -> bool:
+        """Whether the order has an event of ``event_type`` (how far it got before it ended)."""
+        return event_type in await self.store.event_types(order_id)
+
     async def load(self, order_id: str) -> StoredOrder:
         """The order, or ``OrderNotFound``."""
         stored = await self.store.order(order_id)

@@ -2,7 +2,8 @@
 
 The API process needs no broker connection to take a command: the handler's
 change and its events land in the database in one transaction and the relay
-publishes them. Answers come from the order store, in the saga's shapes.
+publishes them. Answers and views come from the order store (its row and its
+outbox, read together), in the saga's shapes.
 """
 
 import asyncio
@@ -10,21 +11,24 @@ import asyncio
 from choreography.bus import MessageBus
 from choreography.handlers.commands import OrderClosed
 from choreography.model import StoredOrder
+from choreography.views import view_of
 from domain.commands import CancelOrder, Command, PlaceOrder
 from domain.errors import IllegalTransition
 from domain.events import Event
+from services.messages import OrderView
 from workflows.contracts import OrderState
-from workflows.gateway import OrderConflict, OrderRefused, StaffCommand
+from workflows.gateway import OrderConflict, OrderRefused, OrderUnavailable, StaffCommand
 
 UNDO_WAIT = 20.0
-"""Seconds a cancel waits for the undo; the saga's cancel update waits likewise."""
+"""Seconds a cancel waits for the undo by default; the saga's cancel update waits likewise."""
 
 
 class ChoreographyOrderGateway:
     """Drives orders through the message bus instead of Temporal."""
 
-    def __init__(self, bus: MessageBus) -> None:
+    def __init__(self, bus: MessageBus, undo_wait: float = UNDO_WAIT) -> None:
         self._bus = bus
+        self._undo_wait = undo_wait
 
     async def place(self, order: PlaceOrder) -> None:
         """Store the order and its OrderPlaced; a repeat changes nothing.
@@ -45,32 +49,44 @@ class ChoreographyOrderGateway:
         """Move the order one step on."""
         return await self._run(command)
 
+    async def view(self, order_id: str) -> OrderView | None:
+        """The order store's row and outbox, read together."""
+        found = await self._bus.deps.store.history(order_id)
+        return view_of(*found) if found is not None else None
+
     async def cancel(self, command: CancelOrder) -> OrderState:
         """Cancel, and answer once the compensating services have undone the order.
 
         They react to OrderCancelled on their own; with no coordinator to ask, the
-        gateway watches for the undo's traces, for at most ``UNDO_WAIT`` seconds.
+        gateway watches for the undo's traces, for at most ``undo_wait`` seconds,
+        and says so (``OrderUnavailable``, 503) when they have not all appeared.
         """
         try:
             stored = await self._bus.execute(command)
         except IllegalTransition as refusal:
             reason = f"an order that is {refusal.current} can no longer be cancelled"
             raise OrderRefused(reason) from None
-        await self._until_undone(stored.order_id)
+        if not await self._until_undone(stored.order_id):
+            raise OrderUnavailable(
+                f"order '{stored.order_id}' is cancelled, but its refund and stock release "
+                f"have not finished within {self._undo_wait:g}s; they are still being retried: "
+                f"GET /orders/{stored.order_id} shows when they have"
+            )
         return await self._state(await self._bus.deps.store.order(stored.order_id) or stored)
 
-    async def _until_undone(self, order_id: str) -> None:
-        deadline = asyncio.get_running_loop().time() + UNDO_WAIT
+    async def _until_undone(self, order_id: str) -> bool:
+        deadline = asyncio.get_running_loop().time() + self._undo_wait
         while asyncio.get_running_loop().time() < deadline:
             if await self._undone(order_id):
-                return
+                return True
             await asyncio.sleep(0.05)
+        return await self._undone(order_id)
 
     async def _undone(self, order_id: str) -> bool:
-        """Charged → refunded, reserved → released (in the timeline the answer shows),
+        """Charged → refunded, reserved → released (in the order's own events),
         and no open kitchen ticket."""
-        view = await self._bus.deps.services.orders.get(order_id)
-        types = {entry.type for entry in view.timeline} if view is not None else set()
+        found = await self._bus.deps.store.history(order_id)
+        types = {event.type for event in found[1]} if found is not None else set()
         refunded = "PaymentProcessed" not in types or "PaymentRefunded" in types
         released = "InventoryReserved" not in types or "InventoryReleased" in types
         ticket = await self._bus.deps.services.kitchen.ticket(order_id)

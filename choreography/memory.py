@@ -12,7 +12,7 @@ from choreography.model import Change, Deadline, Delivery, StoredOrder
 from choreography.names import subject_for
 from choreography.ports import OutgoingEvent, VersionConflict
 from domain.event_codec import to_json
-from domain.events import DomainEvent
+from domain.events import DomainEvent, Event
 
 if TYPE_CHECKING:
     from choreography.bus import MessageBus
@@ -35,6 +35,13 @@ class InMemoryStore:
     async def event_types(self, order_id: str) -> list[str]:
         """The order's event types in commit order."""
         return [type(e).__name__ for e in self.outbox if e.order_id == order_id]
+
+    async def history(self, order_id: str) -> tuple[StoredOrder, list[Event]] | None:
+        """The order and its events."""
+        stored = self.orders.get(order_id)
+        if stored is None:
+            return None
+        return stored, [e for e in self.outbox if e.order_id == order_id]  # type: ignore[misc]
 
     async def handled(self, consumer: str, message_id: str) -> bool:
         """Whether the inbox holds the pair."""

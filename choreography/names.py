@@ -14,6 +14,9 @@ EVENTS_STREAM = "PIZZERIA_EVENTS"
 EVENTS_PREFIX = "pizzeria.events"
 DEAD_LETTER_STREAM = "PIZZERIA_DEADLETTERS"
 DEAD_LETTER_PREFIX = "pizzeria.deadletters"
+ADVISORIES_STREAM = "PIZZERIA_ADVISORIES"
+MAX_DELIVERIES_ADVISORIES = f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{EVENTS_STREAM}.*"
+ADVISORY_KEEPER = "deadletter-keeper"
 CE_TYPE_PREFIX = "com.mariospizzeria."
 
 # Headers a dead letter carries besides the original CloudEvent body.

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from choreography.model import Change, Deadline, StoredOrder
+from domain.events import Event
 
 
 class VersionConflict(Exception):
@@ -33,6 +34,9 @@ class Store(Protocol):
 
     async def event_types(self, order_id: str) -> list[str]:
         """The types of the order's events, in the order they were committed."""
+
+    async def history(self, order_id: str) -> tuple[StoredOrder, list[Event]] | None:
+        """The order and all its events as of one moment (one read), or None."""
 
     async def handled(self, consumer: str, message_id: str) -> bool:
         """Whether ``consumer`` has already handled the message."""

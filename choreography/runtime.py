@@ -8,9 +8,11 @@ and NATS connection and closes them when ``stop`` is set.
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import Any
 
+from choreography.advisories import keep_dead_letters
 from choreography.bootstrap import IN_ORDER, bootstrap
 from choreography.bus import MessageBus
 from choreography.consumer import RetryPolicy, ServiceConsumer
@@ -20,6 +22,8 @@ from choreography.store import SqlStore
 from choreography.topology import (
     ACK_WAIT_SECONDS,
     JetStreamPublisher,
+    Limits,
+    Retention,
     ensure_consumers,
     ensure_streams,
 )
@@ -33,13 +37,25 @@ from workflows.contracts import Slas
 
 @dataclass(frozen=True)
 class Tuning:
-    """Knobs of the relay and consumers (tests shorten them)."""
+    """Knobs of the relay and consumers (tests shorten them); ``of`` reads them from settings."""
 
     ack_wait: float = ACK_WAIT_SECONDS
     sweep_seconds: float = SWEEP_SECONDS
     relay_idle: float = IDLE_SECONDS
     fetch_seconds: float = 1.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    limits: Limits = field(default_factory=Limits)
+
+    @classmethod
+    def of(cls, settings: Settings, **overrides: Any) -> "Tuning":
+        """The configured knobs, with ``overrides`` (CLI options) on top."""
+        retry = RetryPolicy(settings.choreo_max_attempts, settings.choreo_backoff_seconds)
+        limits = Limits(
+            events=Retention(settings.events_max_age_seconds, settings.events_max_bytes),
+            dead_letters=Retention(settings.deadletters_max_age_seconds),
+        )
+        configured = cls(ack_wait=settings.choreo_ack_wait_seconds, retry=retry, limits=limits)
+        return replace(configured, **overrides)
 
 
 def slas_from(settings: Settings) -> Slas:
@@ -64,12 +80,13 @@ async def open_bus(settings: Settings) -> AsyncIterator[MessageBus]:
         await engine.dispose()
 
 
-async def run_relay(settings: Settings, stop: asyncio.Event, tuning: Tuning = Tuning()) -> None:
+async def run_relay(settings: Settings, stop: asyncio.Event, tuning: Tuning | None = None) -> None:
     """Publish the outbox to JetStream until ``stop`` is set."""
+    tuning = tuning or Tuning.of(settings)
     client = await nats_connection.connect(settings, name="pizzeria-relay")
     try:
         js = client.jetstream()
-        await ensure_streams(js)
+        await ensure_streams(js, tuning.limits)
         engine = make_engine(settings.database_url)
         try:
             # Only the choreography's tables are its business: no stock seeding, no services.
@@ -86,16 +103,22 @@ async def run_consumers(
     settings: Settings,
     stop: asyncio.Event,
     only: Sequence[str] | None = None,
-    tuning: Tuning = Tuning(),
+    tuning: Tuning | None = None,
 ) -> None:
-    """Run the named consumers (default: all) and the deadline sweeper until ``stop`` is set."""
+    """Run the named consumers (default: all), the deadline sweeper and the dead-letter keeper
+    until ``stop`` is set."""
+    tuning = tuning or Tuning.of(settings)
     client = await nats_connection.connect(settings, name="pizzeria-consumers")
     try:
         js = client.jetstream()
-        await ensure_streams(js)
+        await ensure_streams(js, tuning.limits)
         async with open_bus(settings) as bus:
             names = list(only or bus.consumers)
-            await ensure_consumers(js, {n: bus.subjects(n) for n in names}, tuning.ack_wait)
+            subjects = {n: bus.subjects(n) for n in names}
+            undoing = [name for name in names if not bus.gives_up(name)]
+            await ensure_consumers(
+                js, subjects, tuning.ack_wait, tuning.retry.max_attempts, keep_trying=undoing
+            )
             loops = [
                 ServiceConsumer(
                     js,
@@ -107,6 +130,10 @@ async def run_consumers(
                 ).run(stop)
                 for name in names
             ]
-            await asyncio.gather(*loops, run_sweeper(bus.deps, stop, tuning.sweep_seconds))
+            await asyncio.gather(
+                *loops,
+                run_sweeper(bus.deps, stop, tuning.sweep_seconds),
+                keep_dead_letters(js, stop, tuning.fetch_seconds),
+            )
     finally:
         await client.close()

@@ -19,8 +19,8 @@ from choreography.names import subject_for
 from choreography.ports import OutgoingEvent, VersionConflict
 from choreography.rows import order_from_row, order_values
 from choreography.tables import DeadlineRow, InboxRow, OrderRow, OutboxRow
-from domain.event_codec import to_json
-from domain.events import DomainEvent
+from domain.event_codec import from_json, to_json
+from domain.events import DomainEvent, Event
 from infra.database import insert_once, transaction
 from services.contacts import contact_of, save_contact
 from services.sql import as_utc, rows_changed, utcnow
@@ -51,6 +51,21 @@ class SqlStore:
         )
         async with self._sessions() as session:
             return list((await session.execute(query)).scalars().all())
+
+    async def history(self, order_id: str) -> tuple[StoredOrder, list[Event]] | None:
+        """The order row and its outbox in one statement, so both are of the same moment."""
+        query = (
+            select(OrderRow, OutboxRow)
+            .outerjoin(OutboxRow, col(OutboxRow.order_id) == col(OrderRow.order_id))
+            .where(col(OrderRow.order_id) == order_id)
+            .order_by(col(OutboxRow.seq))
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).all()
+        if not rows:
+            return None
+        events = [from_json(sent.body.encode()) for _, sent in rows if sent is not None]
+        return order_from_row(rows[0][0]), events
 
     async def handled(self, consumer: str, message_id: str) -> bool:
         """Whether the inbox holds ``(consumer, message_id)``."""

@@ -31,7 +31,8 @@ def relay(
     idle: Annotated[float, typer.Option(help="Seconds to wait when the outbox is empty")] = 0.02,
 ) -> None:
     """Publish committed outbox events to JetStream, in commit order."""
-    _serve(lambda stop: run_relay(Settings(), stop, Tuning(relay_idle=idle)))
+    settings = Settings()
+    _serve(lambda stop: run_relay(settings, stop, Tuning.of(settings, relay_idle=idle)))
 
 
 def consumers(
@@ -39,8 +40,12 @@ def consumers(
         list[str] | None, typer.Option(help=f"Run only these consumers: {', '.join(CONSUMERS)}")
     ] = None,
     ack_wait: Annotated[
-        float, typer.Option(help="Seconds before an unacknowledged message is redelivered")
-    ] = 30.0,
+        float | None,
+        typer.Option(
+            help="Seconds before an unacknowledged message is redelivered "
+            "(default: PIZZERIA_CHOREO_ACK_WAIT_SECONDS, 30)"
+        ),
+    ] = None,
     sweep: Annotated[float, typer.Option(help="Seconds between deadline sweeps")] = 1.0,
 ) -> None:
     """Run the services' durable consumers and the deadline sweeper."""
@@ -48,8 +53,10 @@ def consumers(
     if unknown:
         console.print(f"[bold red]unknown consumer(s):[/] {', '.join(unknown)}")
         raise typer.Exit(2)
-    tuning = Tuning(ack_wait=ack_wait, sweep_seconds=sweep)
-    _serve(lambda stop: run_consumers(Settings(), stop, only, tuning))
+    settings = Settings()
+    overrides = {"sweep_seconds": sweep} | ({"ack_wait": ack_wait} if ack_wait else {})
+    tuning = Tuning.of(settings, **overrides)
+    _serve(lambda stop: run_consumers(settings, stop, only, tuning))
 
 
 @deadletters.command("list")
@@ -94,10 +101,11 @@ async def _replay(js: JetStreamContext, seqs: list[int], all_: bool) -> None:
 
 
 async def _with_js(action: Callable[[JetStreamContext], Awaitable[T]]) -> T:
-    client = await nats_connection.connect(Settings(), name="pizzeria-deadletters")
+    settings = Settings()
+    client = await nats_connection.connect(settings, name="pizzeria-deadletters")
     try:
         js = client.jetstream()
-        await ensure_streams(js)
+        await ensure_streams(js, Tuning.of(settings).limits)
         return await action(js)
     finally:
         await client.close()

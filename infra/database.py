@@ -2,7 +2,8 @@
 
 ``insert_once`` is the idempotency primitive every service uses: an
 ``INSERT … ON CONFLICT DO NOTHING`` on a unique key, so two concurrent calls
-with the same key write one row and neither has to check first.
+with the same key write one row and neither has to check first. ``lock_order``
+makes different calls about one order (a charge and a refund) take turns.
 """
 
 from collections.abc import AsyncIterator, Mapping
@@ -10,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -65,3 +66,21 @@ async def insert_once(
     statement = insert(table).values(**values).on_conflict_do_nothing()
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def lock_order(session: AsyncSession, scope: str, order_id: str) -> None:
+    """Hold ``scope``'s lock on the order until this transaction ends; call it first.
+
+    Unique keys only stop a second row of the *same* kind: a charge and a refund
+    for one order (two keys, READ COMMITTED) could otherwise both commit unseen by
+    each other. On PostgreSQL this is a transaction-scoped advisory lock, so every
+    statement after it sees what the order's previous holder committed. SQLite
+    needs none: it lets one transaction write at a time, and every service
+    transaction writes before it reads.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = f"{scope}/{order_id}"
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+    )

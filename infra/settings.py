@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     cooking_sla_seconds: float = 15 * 60
     ready_sla_seconds: float = 30 * 60
     delivery_sla_seconds: float = 45 * 60
+    # Choreography: how consumers retry, how long a cancel waits for its undo, what streams keep.
+    choreo_ack_wait_seconds: float = 30.0
+    choreo_max_attempts: int = Field(default=5, ge=1)
+    choreo_backoff_seconds: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 5.0)
+    choreo_cancel_wait_seconds: float = 20.0
+    events_max_age_seconds: float = 7 * 24 * 3600
+    events_max_bytes: int = 1 << 30
+    deadletters_max_age_seconds: float = 30 * 24 * 3600
     codec_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Temporal payload keys, ``<key id>:<base64 of 32 bytes>``, comma-separated; the first
     encrypts, all decrypt. Empty: a dev key generated once in ``data_dir``."""

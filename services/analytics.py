@@ -2,7 +2,10 @@
 
 Each event is counted in the same transaction that records its id as
 processed, so a redelivered event changes nothing. Revenue is kept in integer
-cents: confirmed totals in, refunds out.
+cents: what an order counts is its confirmed total less its refunds, never
+below zero, so a refund of a charge that was never confirmed (the kitchen
+refused the order, or a cancel came first) takes nothing off, in whichever
+order the two events arrive.
 """
 
 from datetime import UTC, datetime
@@ -13,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel, col
 
 from domain.events import Event
-from infra.database import insert_once, transaction
+from infra.database import insert_once, lock_order, transaction
 from services.messages import DailyMetrics, OrderMetrics
 from services.sql import money, table_of, time_column, utcnow
 
@@ -66,16 +69,32 @@ def _cents(amount: Decimal) -> int:
     return int(money(amount) * 100)
 
 
+class OrderRevenueRow(SQLModel, table=True):
+    """What one order brought in: its confirmed total and what was refunded of it."""
+
+    __tablename__ = "analytics_order_revenue"
+
+    order_id: str = Field(primary_key=True, max_length=64)
+    confirmed_cents: int = 0
+    refunded_cents: int = 0
+
+    def counted(self) -> int:
+        """The cents this order adds to revenue."""
+        return max(self.confirmed_cents - self.refunded_cents, 0)
+
+
 def changes(event: Event) -> dict[str, int]:
-    """How an event moves the counters (column → increment)."""
-    delta: dict[str, int] = {}
-    if event.type in COUNTERS:
-        delta[COUNTERS[event.type]] = 1
+    """How an event moves the outcome counters (column → increment); revenue apart."""
+    return {COUNTERS[event.type]: 1} if event.type in COUNTERS else {}
+
+
+def money_moved(event: Event) -> dict[str, int]:
+    """How an event changes its order's revenue row (column → cents added)."""
     if event.type == "OrderConfirmed":
-        delta["revenue_cents"] = _cents(event.total)
+        return {"confirmed_cents": _cents(event.total)}
     if event.type == "PaymentRefunded":
-        delta["revenue_cents"] = -_cents(event.amount)
-    return delta
+        return {"refunded_cents": _cents(event.amount)}
+    return {}
 
 
 class AnalyticsService:
@@ -87,6 +106,9 @@ class AnalyticsService:
     async def record(self, *events: Event) -> None:
         """Count each event once, however often it is delivered; one transaction for all."""
         async with transaction(self._sessions) as session:
+            # Orders locked in one sorted sweep: two batches sharing orders cannot deadlock.
+            for order_id in sorted({e.order_id for e in events if money_moved(e)}):
+                await lock_order(session, "analytics", order_id)
             for event in events:
                 await _count(session, event)
 
@@ -101,11 +123,16 @@ class AnalyticsService:
 
 
 async def _count(session: AsyncSession, event: Event) -> None:
-    delta = changes(event)
-    day = event.occurred_at.astimezone(UTC).date().isoformat()
     processed = {"event_id": str(event.event_id), "processed_at": utcnow()}
-    if not await insert_once(session, ProcessedEventRow, processed) or not delta:
+    if not await insert_once(session, ProcessedEventRow, processed):
         return
+    delta = changes(event)
+    revenue = await _revenue_change(session, event)
+    if revenue:
+        delta["revenue_cents"] = revenue
+    if not delta:
+        return
+    day = event.occurred_at.astimezone(UTC).date().isoformat()
     await insert_once(session, DailyRow, {"day": day, **ZEROS})
     columns = table_of(DailyRow).c
     await session.execute(
@@ -113,3 +140,17 @@ async def _count(session: AsyncSession, event: Event) -> None:
         .where(col(DailyRow.day) == day)
         .values({name: columns[name] + step for name, step in delta.items()})
     )
+
+
+async def _revenue_change(session: AsyncSession, event: Event) -> int:
+    """Apply the event to its order's revenue row; how much the order's counted cents moved."""
+    moved = money_moved(event)
+    if not moved:
+        return 0
+    await insert_once(session, OrderRevenueRow, {"order_id": event.order_id})
+    query = select(OrderRevenueRow).where(col(OrderRevenueRow.order_id) == event.order_id)
+    row = (await session.execute(query.execution_options(populate_existing=True))).scalar_one()
+    before = row.counted()
+    for name, cents in moved.items():
+        setattr(row, name, getattr(row, name) + cents)
+    return row.counted() - before

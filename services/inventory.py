@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel, col
 
 from domain.order import ingredients_needed
-from infra.database import insert_once, transaction
+from infra.database import insert_once, lock_order, transaction
 from services.faults import FaultInjector
 from services.messages import LowStock, ReleaseStock, ReserveStock, StockReleased, StockReserved
 from services.sql import json_column, time_column, utcnow
@@ -74,6 +74,7 @@ class InventoryService:
         await self._faults.before_call("inventory")
         needed = ingredients_needed(req.items)
         async with transaction(self._sessions) as session:
+            await lock_order(session, "inventory", req.order_id)
             if await insert_once(session, ReservationRow, _new_reservation(req, needed)):
                 await take(session, needed)
                 low = await low_stock(session, needed)
@@ -89,6 +90,7 @@ class InventoryService:
         """Put the order's reservation back on the shelf, once; later calls return nothing."""
         await self._faults.before_call("inventory")
         async with transaction(self._sessions) as session:
+            await lock_order(session, "inventory", req.order_id)
             if await insert_once(session, ReservationRow, _released_first(req)):
                 return StockReleased()
             given_back = await _mark_released(session, req)

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel, col
 
-from infra.database import insert_once, transaction
+from infra.database import insert_once, lock_order, transaction
 from services.faults import FaultInjector
 from services.messages import CancelTicket, OpenTicket, Ticket, TicketCancelled
 from services.sql import json_column, time_column, utcnow
@@ -64,6 +64,7 @@ class KitchenService:
         await self._faults.before_call("kitchen")
         items = [item.model_dump(mode="json") for item in req.items]
         async with transaction(self._sessions) as session:
+            await lock_order(session, "kitchen", req.order_id)
             row = _row(req.order_id, "queued", items, idempotency_key=req.idempotency_key)
             await insert_once(session, TicketRow, row)
         return (await self._stored(req.order_id, req.idempotency_key)).to_ticket()
@@ -72,6 +73,7 @@ class KitchenService:
         """Take the order's ticket off the queue; ``cancelled`` is False when it had none."""
         await self._faults.before_call("kitchen")
         async with transaction(self._sessions) as session:
+            await lock_order(session, "kitchen", req.order_id)
             tombstone = _row(req.order_id, "cancelled", [], cancel_key=req.idempotency_key)
             if await insert_once(session, TicketRow, tombstone):
                 return TicketCancelled()
@@ -92,6 +94,7 @@ class KitchenService:
         if status not in MOVES_FROM:
             raise ValueError(f"a ticket can be moved to {sorted(MOVES_FROM)}, not '{status}'")
         async with transaction(self._sessions) as session:
+            await lock_order(session, "kitchen", order_id)
             await session.execute(
                 update(TicketRow)
                 .where(

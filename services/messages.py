@@ -173,6 +173,9 @@ class RecordEvents(Message):
     snapshot: OrderSnapshot
     events: list[Event]
     contact: "OrderContact | None" = None
+    version: int = 0
+    """How many changes the writer had made when it took ``snapshot``; the view keeps
+    the highest, so a late (retried, delayed) write never rolls it back."""
 
 
 class TimelineEntry(Message):
@@ -199,6 +202,7 @@ class OrderView(OrderSnapshot):
     contact: OrderContact | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
     updated_at: datetime | None = None
+    version: int = 0
 
 
 # fault injection

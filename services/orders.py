@@ -2,7 +2,9 @@
 
 ``record`` appends events (once each, by ``event_id``) and replaces the view
 in one transaction, so the view never runs ahead of or behind its log; the
-order's contact (``services.contacts``) is stored in that transaction too. Stored
+order's contact (``services.contacts``) is stored in that transaction too. A
+write whose ``version`` is older than the stored view's leaves the view alone.
+``get`` reads view and log in one statement, so it sees them as of one moment. Stored
 payloads are decoded through the event codec, so registered upcasters turn old
 versions into current events on the way out.
 """
@@ -60,10 +62,11 @@ class OrderViewRow(SQLModel, table=True):
     items: list[dict[str, Any]] = Field(sa_column=json_column())
     compensations: list[dict[str, Any]] = Field(sa_column=json_column())
     updated_at: datetime = Field(sa_column=time_column(index=True))
+    version: int = 0
 
     def to_snapshot(self) -> OrderSnapshot:
         """The message form of this row."""
-        return OrderSnapshot.model_validate(self.model_dump(exclude={"updated_at"}))
+        return OrderSnapshot.model_validate(self.model_dump(exclude={"updated_at", "version"}))
 
 
 def _log_row(event: Event) -> dict[str, Any]:
@@ -76,16 +79,20 @@ def _log_row(event: Event) -> dict[str, Any]:
     }
 
 
-def _view_row(snapshot: OrderSnapshot) -> dict[str, Any]:
-    values = snapshot.model_dump(mode="json", exclude={"total"})
-    return {**values, "total": snapshot.total, "updated_at": utcnow()}
+def _view_row(req: RecordEvents) -> dict[str, Any]:
+    values = req.snapshot.model_dump(mode="json", exclude={"total"})
+    return {**values, "total": req.snapshot.total, "updated_at": utcnow(), "version": req.version}
 
 
-def _timeline_entry(row: EventLogRow) -> TimelineEntry:
-    payload = upcast(dict(row.payload))
-    data = {key: value for key, value in payload.items() if key not in ENVELOPE_FIELDS}
+def timeline_entry(payload: dict[str, Any]) -> TimelineEntry:
+    """An encoded event (``event_codec.encode``) as a timeline line, upcast to now."""
+    current = upcast(dict(payload))
+    data = {key: value for key, value in current.items() if key not in ENVELOPE_FIELDS}
     return TimelineEntry(
-        type=row.type, occurred_at=payload["occurred_at"], event_id=row.event_id, data=data
+        type=current["type"],
+        occurred_at=current["occurred_at"],
+        event_id=str(current["event_id"]),
+        data=data,
     )
 
 
@@ -102,21 +109,28 @@ class OrderReadModel:
                 await insert_once(session, EventLogRow, _log_row(event))
             if req.contact is not None:
                 await save_contact(session, req.snapshot.order_id, req.contact)
-            await upsert(session, OrderViewRow, _view_row(req.snapshot), key=["order_id"])
+            await upsert(session, OrderViewRow, _view_row(req), ["order_id"], "version")
 
     async def get(self, order_id: str) -> OrderView | None:
-        """The order with its contact and timeline, or None when no order has that id."""
+        """The order with its contact and its timeline as of one moment, or None when unknown."""
+        query = (
+            select(OrderViewRow, EventLogRow)
+            .outerjoin(EventLogRow, col(EventLogRow.order_id) == col(OrderViewRow.order_id))
+            .where(col(OrderViewRow.order_id) == order_id)
+            .order_by(col(EventLogRow.seq))
+        )
         async with self._sessions() as session:
-            view = await session.get(OrderViewRow, order_id)
-            rows = await self._log(session, order_id)
-            contact = await load_contact(session, order_id)
-        if view is None:
+            rows = (await session.execute(query)).all()
+            contact = await load_contact(session, order_id) if rows else None
+        if not rows:
             return None
+        view = rows[0][0]
         return OrderView(
             **view.to_snapshot().model_dump(),
-            contact=contact or contact_in_v1_placed(row.payload for row in rows),
-            timeline=[_timeline_entry(row) for row in rows],
+            contact=contact or contact_in_v1_placed(log.payload for _, log in rows if log),
+            timeline=[timeline_entry(log.payload) for _, log in rows if log is not None],
             updated_at=as_utc(view.updated_at),
+            version=view.version,
         )
 
     async def events(self, order_id: str) -> builtins.list[Event]:

@@ -1,7 +1,9 @@
 """Payments: a ledger of charges, refunds and declines, at most one charge and one refund per order.
 
 Partial unique indexes make "one charge per order" and "one refund per order"
-facts of the database, so racing calls with different keys still charge once.
+facts of the database, so racing calls with different keys still charge once;
+a charge and a refund of one order take turns (``lock_order``), so each sees
+whether the other came first.
 A refund that finds nothing charged is recorded with amount 0, so a charge
 that arrives after its order was compensated is declined instead of kept.
 """
@@ -16,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel, col
 
 from domain.errors import PaymentDeclined
-from infra.database import insert_once, transaction
+from infra.database import insert_once, lock_order, transaction
 from services.faults import FaultInjector
 from services.messages import (
     ChargePayment,
@@ -98,6 +100,7 @@ class PaymentService:
         if fault is not None and fault.mode == "decline":
             return await self._decline(req, "the card issuer declined the charge (injected fault)")
         async with transaction(self._sessions) as session:
+            await lock_order(session, "payments", req.order_id)
             line = _line(req, "charge", req.amount)
             if await insert_once(session, LedgerRow, line):
                 await _refuse_if_refunded(session, req.order_id)
@@ -111,6 +114,7 @@ class PaymentService:
             return RefundReceipt(payment_id=earlier.payment_id, amount=earlier.amount)
         await self._faults.before_call("payments")
         async with transaction(self._sessions) as session:
+            await lock_order(session, "payments", req.order_id)
             line = _line(req, "refund", Decimal(0))
             if await insert_once(session, LedgerRow, line):
                 return await _settle_refund(session, line["entry_id"], req.order_id)

@@ -72,13 +72,24 @@ async def upsert(
     model: type[SQLModel],
     values: Mapping[str, Any],
     key: Sequence[str],
+    unless_newer: str | None = None,
 ) -> None:
-    """Insert a row, or overwrite the non-key columns of the row that holds ``key``."""
+    """Insert a row, or overwrite the non-key columns of the row that holds ``key``.
+
+    With ``unless_newer`` naming a version column, a stored row whose version is
+    higher than the new one is left as it is.
+    """
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(table_of(model)).values(**values)
+    table = table_of(model)
+    statement = insert(table).values(**values)
     changes = {name: statement.excluded[name] for name in values if name not in key}
-    await session.execute(statement.on_conflict_do_update(index_elements=key, set_=changes))
+    only_if = None
+    if unless_newer is not None:
+        only_if = table.c[unless_newer] <= statement.excluded[unless_newer]
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=key, set_=changes, where=only_if)
+    )
 
 
 def rows_changed(result: Result[Any]) -> int:

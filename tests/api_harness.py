@@ -20,6 +20,7 @@ from api.runtime import Runtime
 from domain.errors import OrderNotFound
 from domain.order import OrderItem, OrderStatus
 from infra.settings import Settings
+from services.messages import OrderView
 from workflows.contracts import OrderState
 
 MUTATIONS = frozenset({"place", "advance", "cancel", "deliver_event"})
@@ -38,6 +39,11 @@ class FakeGateway:
     async def state(self, order_id: str) -> OrderState | None:
         self.calls.append(("state", order_id))
         return self.orders.get(order_id)
+
+    async def view(self, order_id: str) -> OrderView | None:
+        self.calls.append(("view", order_id))
+        known = self.orders.get(order_id)
+        return OrderView(**known.model_dump()) if known else None
 
     async def advance(self, command: Any) -> OrderState:
         return self._known("advance", command.order_id)

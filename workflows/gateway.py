@@ -11,6 +11,7 @@ from typing import Protocol
 
 from domain.commands import CancelOrder, MarkDelivered, MarkReady, PickUp, PlaceOrder, StartCooking
 from domain.events import Event
+from services.messages import OrderView
 from workflows.contracts import OrderState
 
 StaffCommand = StartCooking | MarkReady | PickUp | MarkDelivered
@@ -49,6 +50,9 @@ class OrderGateway(Protocol):
 
     async def state(self, order_id: str) -> OrderState | None:
         """The order's live state, or None when no such order exists."""
+
+    async def view(self, order_id: str) -> OrderView | None:
+        """Status, timeline and compensations as of one moment; None until first recorded."""
 
     async def advance(self, command: StaffCommand) -> OrderState:
         """Move the order one step on and return its new state."""

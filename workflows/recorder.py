@@ -63,7 +63,12 @@ class EventRecorder:
             contact, self._contact = self._contact, None
             await workflow.execute_local_activity_method(
                 OrderActivities.record_events,
-                RecordEvents(snapshot=self._snapshot(), events=batch, contact=contact),
+                RecordEvents(
+                    snapshot=self._snapshot(),
+                    events=batch,
+                    contact=contact,
+                    version=len(self.types),
+                ),
                 start_to_close_timeout=RECORD_TIMEOUT,
                 retry_policy=RECORD_RETRY,
             )

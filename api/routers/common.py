@@ -10,6 +10,7 @@ from api.runtime import Runtime
 from api.schemas import OrderResponse
 from api.views import order_response
 from domain.errors import OrderNotFound
+from services.messages import OrderView
 from workflows.contracts import OrderState
 from workflows.gateway import OrderUnavailable, StaffCommand
 
@@ -29,6 +30,8 @@ ORDER_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "The token's role may not do this"},
     404: {"description": "No such order, or not yours (the same answer)"},
 }
+CATCH_UP_SECONDS = 5.0
+"""How long a command's answer waits for the view to show what the command did."""
 TRANSITION_ERRORS: dict[int | str, dict[str, Any]] = {
     **ORDER_ERRORS,
     409: {"description": "The order cannot make this move now; `detail` says why"},
@@ -49,38 +52,50 @@ async def ensure_visible(runtime: Runtime, order_id: str, viewer: Principal) -> 
     """404 before anything changes when a customer names an order that is not its own."""
     if viewer.role != "customer":
         return
-    stored = await runtime.services.orders.get(order_id)
-    current = stored or await runtime.gateway.state(order_id)
+    current = await runtime.gateway.view(order_id) or await runtime.gateway.state(order_id)
     if current is None or hidden_from(viewer, current.customer_id):
         raise not_found(order_id)
 
 
 async def read_order(runtime: Runtime, order_id: str, viewer: Principal) -> OrderResponse:
-    """Live state and stored timeline; the read model alone while the live state is out of reach."""
-    live, stored = await asyncio.gather(
-        runtime.gateway.state(order_id),
-        runtime.services.orders.get(order_id),
-        return_exceptions=True,
-    )
-    if isinstance(stored, BaseException):
-        raise stored
-    if isinstance(live, OrderUnavailable) and stored is not None:
-        live = None
-    if isinstance(live, BaseException):
-        raise live
-    view = order_response(runtime.settings, viewer, live, stored)
+    """The order's view as of one moment; its live state only until the first one is recorded."""
+    view = await runtime.gateway.view(order_id)
+    if view is None:
+        live = await runtime.gateway.state(order_id)
+        view = OrderView(**live.model_dump()) if live is not None else None
     if view is None or hidden_from(viewer, view.customer_id):
         raise not_found(order_id)
-    return view
+    return order_response(runtime.settings, viewer, view)
 
 
 async def after_change(runtime: Runtime, state: OrderState, viewer: Principal) -> OrderResponse:
-    """The order view once a command succeeded: the new live state plus the stored timeline."""
-    stored = await runtime.services.orders.get(state.order_id)
-    view = order_response(runtime.settings, viewer, state, stored)
-    if view is None:
-        raise not_found(state.order_id)
-    return view
+    """The order's view once it shows the change a command made (``state``).
+
+    The saga answers an update once its events are written, but the last of them
+    (the compensation outcomes, a text queued a moment earlier) may still be on
+    their way: wait briefly for the view that holds them, so the answer is one
+    snapshot that includes what the command did.
+    """
+    deadline = asyncio.get_running_loop().time() + CATCH_UP_SECONDS
+    view = await runtime.gateway.view(state.order_id)
+    while view is None or not _shows(view, state):
+        if asyncio.get_running_loop().time() > deadline:
+            raise OrderUnavailable(
+                f"order '{state.order_id}' is {state.status}, but its view has not caught up "
+                f"within {CATCH_UP_SECONDS:g}s; GET /orders/{state.order_id} shows it when it has"
+            )
+        await asyncio.sleep(0.02)
+        view = await runtime.gateway.view(state.order_id)
+    return order_response(runtime.settings, viewer, view)
+
+
+def _shows(view: OrderView, state: OrderState) -> bool:
+    """Whether the view has caught up with the state a command returned."""
+    return (
+        view.status == state.status
+        and len(view.timeline) >= len(state.event_types)
+        and len(view.compensations) >= len(state.compensations)
+    )
 
 
 async def advance(runtime: Runtime, command: StaffCommand, viewer: Principal) -> OrderResponse:

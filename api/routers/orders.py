@@ -15,7 +15,7 @@ from api.routers.common import (
     read_order,
 )
 from api.schemas import CancelRequest, OrderList, OrderResponse, PlaceOrderRequest
-from api.views import placed, summary
+from api.views import order_response, placed, summary
 from domain.commands import CancelOrder, PlaceOrder
 from domain.order import OrderStatus
 from workflows.gateway import OrderConflict
@@ -79,7 +79,13 @@ async def place_order(
             "send a new key to place a new order"
         )
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail) from None
-    view = placed(runtime.settings, order)
+    # A repeated key shows the order as it is now; a new order, as placed, until first recorded.
+    known = await runtime.gateway.view(order.order_id)
+    view = (
+        order_response(runtime.settings, caller, known)
+        if known
+        else placed(runtime.settings, order)
+    )
     response.headers["Location"] = view.links.self
     return view
 

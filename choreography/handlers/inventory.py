@@ -11,11 +11,12 @@ from domain.events import (
     InventoryReserved,
     OrderCancelled,
     OrderPlaced,
+    OrderRejected,
     PaymentFailed,
 )
 from services.messages import ReleaseStock, ReserveStock
 
-Undone = InventoryReservationFailed | PaymentFailed | OrderCancelled
+Undone = InventoryReservationFailed | PaymentFailed | OrderRejected | OrderCancelled
 
 
 async def reserve_stock(delivery: Delivery[OrderPlaced], deps: Deps) -> Change:

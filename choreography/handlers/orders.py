@@ -1,7 +1,9 @@
 """The order service's reactions: confirm a paid order, reject one that cannot be made or paid.
 
 Confirming opens the kitchen ticket first, as the saga does, so OrderConfirmed
-carries the ticket id. An order that moved on meanwhile (cancelled) is left
+carries the ticket id; a kitchen that still cannot take the order on the last
+delivery rejects it, with the saga's reason, and the compensating services
+undo it on OrderRejected. An order that moved on meanwhile (cancelled) is left
 alone: the compensating services react to its OrderCancelled instead.
 """
 
@@ -31,7 +33,18 @@ async def confirm_paid_order(delivery: Delivery[PaymentProcessed], deps: Deps) -
         idempotency_key=deps.key(paid, "open-kitchen-ticket"),
         items=stored.order.items,
     )
-    ticket = await deps.services.kitchen.open_ticket(request)
+    try:
+        ticket = await deps.services.kitchen.open_ticket(request)
+    except Exception as failure:  # as the saga's step: any failure past the bound refuses
+        if not delivery.final:
+            raise
+        reason = f"the kitchen could not take the order: {failure}"
+        return move(
+            stored,
+            S.REJECTED,
+            deps.caused(OrderRejected, paid, "reject", reason=reason),
+            deps.clock(),
+        )
     confirmed = deps.caused(
         OrderConfirmed, paid, "confirm", ticket_id=ticket.ticket_id, total=stored.order.total
     )

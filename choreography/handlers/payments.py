@@ -10,6 +10,7 @@ from domain.errors import PaymentDeclined, ProviderUnavailable
 from domain.events import (
     InventoryReserved,
     OrderCancelled,
+    OrderRejected,
     PaymentFailed,
     PaymentProcessed,
     PaymentRefunded,
@@ -43,13 +44,20 @@ async def charge_order(delivery: Delivery[InventoryReserved], deps: Deps) -> Cha
     return Change(events=(processed,))
 
 
-async def refund_order(delivery: Delivery[OrderCancelled | PaymentFailed], deps: Deps) -> Change:
+async def refund_order(
+    delivery: Delivery[OrderCancelled | OrderRejected | PaymentFailed], deps: Deps
+) -> Change:
     """Compensation: pay back whatever was charged.
 
     A failed charge is refunded too, as the saga's undo (registered before the
     charge) does: a provider that failed after taking the money gives it back.
+    So is any order rejected once its stock was reserved (a charge was due).
     """
     ended = delivery.event
+    if isinstance(ended, OrderRejected) and not await deps.happened(
+        ended.order_id, "InventoryReserved"
+    ):
+        return NOTHING  # as the saga, which registers the refund once stock is reserved
     request = RefundPayment(
         order_id=ended.order_id, idempotency_key=deps.key(ended, "refund-payment")
     )

@@ -14,7 +14,8 @@ async def record_in_timeline(delivery: Delivery[Event], deps: Deps) -> Change:
     """Append the event to the order's timeline and refresh its view from the order store."""
     event = delivery.event
     stored = await deps.load(event.order_id)
-    await deps.services.orders.record(RecordEvents(snapshot=stored.snapshot(), events=[event]))
+    record = RecordEvents(snapshot=stored.snapshot(), events=[event], version=stored.version)
+    await deps.services.orders.record(record)
     return NOTHING
 
 

@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0003_stock_adjustments"
-down_revision: str | None = "0002"
+down_revision: str | None = "0005_read_model_version"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

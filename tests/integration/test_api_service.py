@@ -11,6 +11,8 @@ import pytest
 from api.app import InsecureConfiguration, create_app
 from api.runtime import Runtime
 from infra.codec_keys import new_key
+from services.messages import OrderView
+from services.orders import OrderReadModel
 from tests.integration.conftest import OrderDesk
 from workflows.gateway import OrderUnavailable
 
@@ -128,19 +130,23 @@ def test_production_starts_with_an_identity_provider(stack_settings) -> None:
 class UnreachableOrders:
     """An order gateway whose live state is out of reach, as while workers restart."""
 
+    def __init__(self, read_model: OrderReadModel) -> None:
+        self._read_model = read_model
+
+    async def view(self, order_id: str) -> OrderView | None:
+        return await self._read_model.get(order_id)
+
     async def state(self, order_id: str) -> None:
         raise OrderUnavailable(f"order '{order_id}' did not answer")
 
 
-async def test_reading_an_order_falls_back_to_the_read_model_while_it_cannot_answer(
-    api_app, stack_settings, desk
-) -> None:
+async def test_reading_a_recorded_order_needs_no_live_state(api_app, stack_settings, desk) -> None:
     order_id = await desk.confirmed()
     live: Runtime = api_app.state.runtime
 
     @asynccontextmanager
     async def runtime_without_live_state(_settings: object) -> AsyncIterator[Runtime]:
-        yield replace(live, gateway=UnreachableOrders())
+        yield replace(live, gateway=UnreachableOrders(live.services.orders))
 
     app = create_app(stack_settings, runtime_factory=runtime_without_live_state)
     async with app.router.lifespan_context(app):

@@ -191,7 +191,7 @@ async def _assert_exactly_once(engine, order_id: str) -> None:
     rows = await side_effects(engine, order_id)
     assert [r[0] for r in rows["reservations"]] == ["reserved"]
     assert [r[0] for r in rows["payments"]] == ["charge"]
-    assert rows["tickets"] == [("queued",)]
+    assert rows["tickets"] == [("ready",)]  # the kitchen moved it with the order
     assert rows["notifications"] == [
         ("email", "confirmation", "sent"),
         ("sms", "confirmation", "sent"),

@@ -9,7 +9,13 @@ import pytest
 
 from choreography.deadletters import list_dead_letters, replay
 from choreography.names import EVENTS_STREAM, MSG_ID
-from tests.integration.choreo_fixtures import ChoreoStack, choreography_on_own_server
+from tests.integration.choreo_fixtures import (
+    ChoreoStack,
+    choreo_settings,
+    choreography_on_own_server,
+    choreography_stack,
+    nats_server,
+)
 from tests.integration.conftest import OrderDesk, auth
 
 HAPPY_START = [
@@ -112,7 +118,7 @@ async def test_a_message_that_keeps_failing_is_parked_and_replaying_it_completes
     desk, choreo
 ) -> None:
     admin = auth("admin")
-    await choreo.http.put("/admin/faults/kitchen", json={"mode": "down"}, headers=admin)
+    await choreo.http.put("/admin/faults/inventory", json={"mode": "down"}, headers=admin)
     placed = await desk.place()
     client = await nats.connect(choreo.settings.nats_url)
     try:
@@ -120,17 +126,33 @@ async def test_a_message_that_keeps_failing_is_parked_and_replaying_it_completes
         letters = []
         while not letters:
             letters = await list_dead_letters(js)
-        assert (letters[0].consumer, letters[0].event_type) == ("orders", "PaymentProcessed")
-        assert "kitchen is unavailable" in letters[0].error
+        assert (letters[0].consumer, letters[0].event_type) == ("inventory", "OrderPlaced")
+        assert "inventory is unavailable" in letters[0].error
         assert (await desk.get(placed["order_id"]))["status"] == "PLACED"
 
-        await choreo.http.delete("/admin/faults/kitchen", headers=admin)
+        await choreo.http.delete("/admin/faults/inventory", headers=admin)
         await replay(js, letters[0].seq)
 
         await desk.wait_for(placed["order_id"], "CONFIRMED")
         assert await list_dead_letters(js) == []
     finally:
         await client.close()
+
+
+async def test_a_kitchen_that_stays_down_rejects_the_paid_order_and_undoes_it(desk, choreo) -> None:
+    admin = auth("admin")
+    await choreo.http.put("/admin/faults/kitchen", json={"mode": "down"}, headers=admin)
+    order_id = (await desk.place())["order_id"]
+    await desk.wait_for(order_id, "REJECTED")
+    await choreo.http.delete("/admin/faults/kitchen", headers=admin)
+
+    order = await order_when(
+        desk, order_id, lambda o: {"PaymentRefunded", "InventoryReleased"} <= set(types(o))
+    )
+
+    rejected = next(e for e in order["timeline"] if e["type"] == "OrderRejected")
+    assert rejected["data"]["reason"].startswith("the kitchen could not take the order: ")
+    assert await choreo.services.payments.balance(order_id) == 0
 
 
 async def order_when(desk: OrderDesk, order_id: str, done: Callable[[dict], bool]) -> dict:
@@ -198,3 +220,18 @@ async def test_reusing_a_key_for_a_different_order_is_422_and_keeps_the_first(de
     assert "already used for a different order" in response.json()["detail"]
     assert (await desk.get(first["order_id"]))["items"] == first["items"]
     assert again.status_code == 202 and again.json()["order_id"] == first["order_id"]
+
+
+async def test_a_cancel_whose_undo_does_not_finish_in_time_says_so_with_503(tmp_path) -> None:
+    with nats_server(tmp_path / "nats") as server:
+        settings = choreo_settings(tmp_path, server.url, choreo_cancel_wait_seconds=1.0)
+        async with choreography_stack(settings) as stack:
+            desk = OrderDesk(stack.http, None)  # type: ignore[arg-type]
+            order_id = await desk.confirmed()
+            await desk.call("PUT", "/admin/faults/payments", "admin", json={"mode": "down"})
+
+            answer = await desk.post(f"/orders/{order_id}/cancel", "customer")
+
+            assert answer.status_code == 503
+            assert "refund and stock release have not finished" in answer.json()["detail"]
+            assert (await desk.get(order_id))["status"] == "CANCELLED"

@@ -73,6 +73,14 @@ async def payment_declined(harness: Harness) -> str:
     return await with_fault(harness, "payments", {"mode": "decline"}, "REJECTED")
 
 
+async def kitchen_down(harness: Harness) -> str:
+    return await with_fault(harness, "kitchen", {"mode": "down"}, "REJECTED")
+
+
+async def payments_down(harness: Harness) -> str:
+    return await with_fault(harness, "payments", {"mode": "down"}, "REJECTED")
+
+
 async def sms_down_once(harness: Harness) -> str:
     return await with_fault(harness, "sms", {"mode": "down", "remaining": 1}, "deliver")
 
@@ -127,6 +135,23 @@ SCENARIOS = {
     "happy path": Scenario(deliver, "DELIVERED", DELIVERED),
     "payment declined": Scenario(
         payment_declined,
+        "REJECTED",
+        ["OrderPlaced", "InventoryReserved", "PaymentFailed", *REJECTION, "InventoryReleased"],
+    ),
+    "kitchen down past its bound": Scenario(
+        kitchen_down,
+        "REJECTED",
+        [
+            "OrderPlaced",
+            "InventoryReserved",
+            "PaymentProcessed",
+            *REJECTION,
+            "PaymentRefunded",
+            "InventoryReleased",
+        ],
+    ),
+    "payments down past its bound": Scenario(
+        payments_down,
         "REJECTED",
         ["OrderPlaced", "InventoryReserved", "PaymentFailed", *REJECTION, "InventoryReleased"],
     ),

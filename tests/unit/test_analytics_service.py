@@ -110,3 +110,28 @@ async def test_no_events_means_zero_metrics(services: Services) -> None:
     metrics = await services.analytics.metrics()
 
     assert (metrics.placed, metrics.revenue, metrics.days) == (0, Decimal("0.00"), [])
+
+
+def refunded(order_id: str, amount: str, at: datetime = MONDAY) -> PaymentRefunded:
+    return PaymentRefunded(
+        event_id=uuid4(), order_id=order_id, occurred_at=at, payment_id="p", amount=Decimal(amount)
+    )
+
+
+async def test_a_refund_of_a_never_confirmed_order_takes_no_revenue(services: Services) -> None:
+    await services.analytics.record(placed("o1"), confirmed("o1", "8.50"), placed("o2"))
+
+    await services.analytics.record(refunded("o2", "13.50"))
+
+    assert (await services.analytics.metrics()).revenue == Decimal("8.50")
+
+
+async def test_a_refund_counted_before_its_confirmation_still_nets_to_zero(
+    services: Services,
+) -> None:
+    await services.analytics.record(refunded("o1", "8.50"))
+    await services.analytics.record(confirmed("o1", "8.50"))
+
+    metrics = await services.analytics.metrics()
+
+    assert (metrics.confirmed, metrics.revenue) == (1, Decimal("0.00"))

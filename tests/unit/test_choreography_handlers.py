@@ -273,3 +273,30 @@ async def test_reaching_the_stage_in_time_settles_its_deadline(bus, broker, cloc
     clock.now += timedelta(minutes=16)
 
     assert await sweep(bus.deps) == 0  # cooking started in time; ready is due at +30 min
+
+
+async def test_the_kitchen_ticket_moves_with_the_order(bus, broker, services) -> None:
+    order_id = await placed(bus, broker)
+    seen = []
+    for command in (StartCooking, MarkReady):
+        await bus.execute(command(order_id=order_id))
+        await broker.drain()
+        seen.append((await services.kitchen.ticket(order_id)).status)
+
+    assert seen == ["cooking", "ready"]
+
+
+async def test_a_kitchen_down_past_the_last_attempt_rejects_refunds_and_releases(
+    bus, broker, store, services
+) -> None:
+    await services.faults.set("kitchen", Fault(mode="down", remaining=3))  # every delivery
+
+    order_id = await placed(bus, broker)
+
+    stored = await store.order(order_id)
+    assert stored is not None and stored.status is OrderStatus.REJECTED
+    rejected = next(e for e in store.outbox if e.type == "OrderRejected")  # type: ignore[attr-defined]
+    assert rejected.reason.startswith("the kitchen could not take the order: ")  # type: ignore[attr-defined]
+    assert {"PaymentRefunded", "InventoryReleased"} <= set(types(store, order_id))
+    assert await services.payments.balance(order_id) == 0
+    assert broker.dead_letters == []

@@ -201,3 +201,21 @@ async def test_a_v1_order_placed_in_the_event_log_decodes_and_still_gives_the_co
         "total": "22.00",
         "version": 2,
     }
+
+
+async def test_a_late_write_of_an_older_version_never_rolls_the_view_back(
+    services: Services,
+) -> None:
+    orders = services.orders
+    first, second = placed("o1"), confirmed("o1", START)
+    await orders.record(RecordEvents(snapshot=snapshot("o1"), events=[first], version=1))
+    await orders.record(
+        RecordEvents(snapshot=snapshot("o1", OrderStatus.CONFIRMED), events=[second], version=2)
+    )
+
+    await orders.record(RecordEvents(snapshot=snapshot("o1"), events=[first], version=1))
+
+    view = await orders.get("o1")
+    assert view is not None
+    assert (view.status, view.version) == (OrderStatus.CONFIRMED, 2)
+    assert [entry.type for entry in view.timeline] == ["OrderPlaced", "OrderConfirmed"]
