@@ -146,10 +146,11 @@ async def run_consumers(
                 ).run(stop)
                 for name in names
             ]
-            await asyncio.gather(
-                *loops,
-                run_sweeper(bus.deps, stop, tuning.sweep_seconds),
-                keep_dead_letters(js, stop, tuning.fetch_seconds),
-            )
+            loops.append(run_sweeper(bus.deps, stop, tuning.sweep_seconds))
+            loops.append(keep_dead_letters(js, stop, tuning.fetch_seconds))
+            # One loop failing stops the others: a half-alive process would hold its messages.
+            async with asyncio.TaskGroup() as group:
+                for loop in loops:
+                    group.create_task(loop)
     finally:
         await client.close()
