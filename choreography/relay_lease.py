@@ -78,13 +78,15 @@ class AdvisoryLease:
         return bool(taken)
 
     async def release(self) -> None:
-        """Unlock by closing the session."""
+        """Unlock by ending the session."""
         await self._drop()
 
     async def _drop(self) -> None:
         session, self._session = self._session, None
         if session is not None:
             try:
+                # Invalidate, not close: a pooled connection would keep the session and its lock.
+                await session.invalidate()
                 await session.close()
             except Exception:  # already broken: closing it is all that was left to do
                 log.debug("closing a broken lease session failed", exc_info=True)
