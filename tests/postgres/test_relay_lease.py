@@ -62,7 +62,9 @@ async def test_two_relays_publish_every_outbox_row_exactly_once(postgres_url: st
         runs = [asyncio.create_task(r.run(stop, idle=0.01, standby=0.01)) for r in relays]
         try:
             async with asyncio.timeout(60):
-                while await bus.deps.store.unsent(1):
+                while True:
+                    if not await bus.deps.store.unsent(1):
+                        break
                     await asyncio.sleep(0.05)
         finally:
             stop.set()
