@@ -41,6 +41,7 @@ class ClusterPlan:
     nats_port: int = 4222
     postgres_port: int = 5433
     replicas: int = REPLICAS
+    stream_replicas: int = NODES
 
     @property
     def postgres(self) -> PostgresDirectory:
@@ -103,5 +104,5 @@ class ClusterPlan:
         env["PIZZERIA_DATABASE_URL"] = self.database_url
         env["PIZZERIA_NATS_URL"] = self.nats_urls()[0]
         env["PIZZERIA_NATS_SERVERS"] = ",".join(self.nats_urls())
-        env["PIZZERIA_STREAM_REPLICAS"] = str(NODES)
+        env["PIZZERIA_STREAM_REPLICAS"] = str(self.stream_replicas)
         return env

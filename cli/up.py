@@ -59,7 +59,9 @@ def up(
     )
     chosen = Mode(mode or settings.mode)
     if topology == Topology.cluster:
-        cluster = ClusterPlan(plan, chosen.value, nats_port, postgres_port)
+        # Three copies on three nodes, unless PIZZERIA_STREAM_REPLICAS says otherwise (benchmarks).
+        copies = settings.stream_replicas if "stream_replicas" in settings.model_fields_set else 3
+        cluster = ClusterPlan(plan, chosen.value, nats_port, postgres_port, stream_replicas=copies)
         raise typer.Exit(run_cluster_stack(cluster, settings))
     if chosen == Mode.choreography:
         raise typer.Exit(run_choreography_stack(ChoreographyPlan(plan, nats_port), settings))

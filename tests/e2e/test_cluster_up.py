@@ -166,5 +166,5 @@ def test_stops_cleanly_with_nothing_left_running(cluster) -> None:
     assert len(running) >= 8  # PostgreSQL, the broker or Temporal, two of each app piece
 
     assert cluster.stop() == 0, cluster.log()
-    gone, alive = psutil.wait_procs(running, timeout=10)
+    _, alive = psutil.wait_procs(running, timeout=10)
     assert alive == [], [p.cmdline() for p in alive]
