@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run demo lint test bench clean
+.PHONY: install run demo lint test bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# Debian's Chromium for the browser tests (tests/integration/test_pages_in_browser.py).
+browser:
+	bash .ci/install-chromium.sh
+
+test: lint browser
 	$(BIN)/pytest
 
 bench: install

@@ -16,7 +16,9 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.order import OrderActivities
 from infra.database import make_engine, make_session_factory
+from infra.prometheus import serve_metrics
 from infra.settings import Settings, get_settings
+from infra.telemetry import setup_telemetry
 from infra.temporal import connect
 from services.container import Services, build_services, prepare_database
 from workflows.names import TASK_QUEUE
@@ -77,10 +79,12 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
-def main() -> None:
-    """Entry point for ``python -m worker``."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run_worker(get_settings()))
+def main(metrics_port: int | None = None) -> None:
+    """Entry point for ``python -m worker``; Prometheus text on ``metrics_port`` when given."""
+    settings = get_settings()
+    setup_telemetry(settings, "pizzeria-worker")
+    serve_metrics(metrics_port or settings.metrics_port)
+    asyncio.run(run_worker(settings))
 
 
 if __name__ == "__main__":

@@ -86,6 +86,12 @@ class OrderActivities:
 
     @activity.defn
     async def record_events(self, request: RecordEvents) -> None:
-        """Local activity: append events to the log, update the read model and analytics."""
+        """Local activity: append events to the log, update the read model and analytics.
+
+        A ticket move that rides along is applied too; moving a ticket to a status it
+        has (or is past) changes nothing, so a retried append is harmless.
+        """
         await self._services.orders.record(request)
         await self._services.analytics.record(*request.events)
+        if request.ticket is not None:
+            await self._services.kitchen.set_status(request.ticket.order_id, request.ticket.status)

@@ -11,10 +11,23 @@ from api.auth.guard import Guard
 from api.body_limit import MAX_BODY_BYTES, BodyLimit
 from api.codec import CODEC_PATH, create_codec_app
 from api.errors import install_error_handlers
+from api.observability import install_observability
 from api.openapi import install_openapi
-from api.routers import admin, delivery, events, health, inventory, kitchen, menu, orders
+from api.routers import (
+    admin,
+    attention,
+    delivery,
+    events,
+    health,
+    inventory,
+    kitchen,
+    menu,
+    orders,
+)
 from api.runtime import RuntimeFactory, open_runtime
 from infra.settings import Settings
+from services.change_feed import ChangeFeed
+from web import install_pages
 
 DESCRIPTION = """
 Mario's Pizzeria: place an order and follow it from the oven to the door.
@@ -44,7 +57,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with runtime_factory(settings) as runtime:
             app.state.runtime = runtime
-            yield
+            # One change feed per process: pages' streams and ?wait_for= share its reads.
+            app.state.feed = feed = ChangeFeed(lambda: runtime.services.changes)
+            try:
+                yield
+            finally:
+                await feed.close()
 
     # Swagger UI and ReDoc served from the package, not a CDN: /docs works offline.
     app = FastAPIOffline(
@@ -54,12 +72,14 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (orders, kitchen, delivery, events, menu, health, inventory):
+    for module in (orders, kitchen, delivery, events, menu, health, attention, inventory):
         app.include_router(module.router)
+    install_observability(app)
     if settings.faults_on():
         app.include_router(admin.router)
     if settings.mode == "orchestration":  # choreography has no Temporal payloads to decode
         app.mount(CODEC_PATH, create_codec_app(settings, app.state))
+    install_pages(app)
     install_openapi(app, MAX_BODY_BYTES)
     # The guard runs first (added last): no body is read before the caller is known and allowed.
     app.state.authenticator = authenticator = authenticator_for(settings)

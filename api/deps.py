@@ -20,6 +20,7 @@ from api.auth.guard import authenticate, mark_roles
 from api.auth.principal import ROLES, Principal, Role
 from api.runtime import Runtime
 from infra.settings import Settings
+from services.change_feed import ChangeFeed
 from services.container import Services
 from workflows.gateway import OrderGateway
 
@@ -52,7 +53,14 @@ async def get_services(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Ser
     return runtime.services
 
 
+async def get_feed(request: Request) -> ChangeFeed:
+    """The process's change feed (``services.change_feed``)."""
+    feed: ChangeFeed = request.app.state.feed
+    return feed
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+FeedDep = Annotated[ChangeFeed, Depends(get_feed)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 GatewayDep = Annotated[OrderGateway, Depends(get_gateway)]
 ServicesDep = Annotated[Services, Depends(get_services)]

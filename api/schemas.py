@@ -125,6 +125,9 @@ class OrderResponse(BaseModel):
     items: list[OrderItem]
     timeline: list[TimelineEntry] = Field(default_factory=list)
     compensations: list[CompensationRecord] = Field(default_factory=list)
+    needs_attention: bool = Field(
+        default=False, description="An undo is past its retry bound and waits for an admin"
+    )
     links: Links
 
 
@@ -136,7 +139,14 @@ class OrderSummary(BaseModel):
     customer_id: str
     total: Decimal
     items: list[OrderItem]
+    needs_attention: bool = False
     links: Links
+
+
+class ResolveRequest(Body):
+    """How an admin settled the stuck undo by hand."""
+
+    note: str = Field(min_length=1, max_length=300, examples=["refunded by hand at the till"])
 
 
 class OrderList(BaseModel):

@@ -7,6 +7,7 @@ import uvicorn
 from api.app import InsecureConfiguration, refuse_insecure
 from infra.codec_keys import CodecKeyError, key_ring
 from infra.settings import Settings
+from infra.telemetry import setup_telemetry
 
 
 def serve(host: str | None = None, port: int | None = None) -> int:
@@ -19,6 +20,7 @@ def serve(host: str | None = None, port: int | None = None) -> int:
     except (InsecureConfiguration, CodecKeyError) as refusal:
         print(f"pizzeria api: {refusal}", file=sys.stderr)
         return 2
+    setup_telemetry(settings, "pizzeria-api")
     uvicorn.run(
         "api.app:create_app",
         factory=True,
@@ -26,5 +28,6 @@ def serve(host: str | None = None, port: int | None = None) -> int:
         port=port or settings.api_port,
         log_level="warning",
         access_log=False,
+        log_config=None,  # uvicorn's lines go through our one handler (JSON or console)
     )
     return 0

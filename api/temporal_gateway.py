@@ -27,8 +27,15 @@ from domain.order import OrderStatus, order_total, pizza_count
 from services.messages import OrderView
 from services.orders import OrderReadModel
 from workflows import names
-from workflows.contracts import OrderInput, OrderState, Slas
+from workflows.contracts import (
+    OrderInput,
+    OrderState,
+    ResolveCompensation,
+    RetryCompensation,
+    Slas,
+)
 from workflows.gateway import OrderConflict, OrderRefused, OrderUnavailable, StaffCommand
+from workflows.story import order_summary
 
 UPDATE_FOR: dict[type[StaffCommand], str] = {
     StartCooking: names.UPDATE_START_COOKING,
@@ -64,6 +71,7 @@ class TemporalOrderGateway:
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 search_attributes=_initial_search_attributes(order),
                 memo={FINGERPRINT: fingerprint},
+                static_summary=order_summary(order.items),
             )
         except WorkflowAlreadyStartedError:
             await self._ensure_same_order(order.order_id, fingerprint)
@@ -94,6 +102,14 @@ class TemporalOrderGateway:
         """Run the cancel update, which answers after compensation."""
         return await self._update(names.UPDATE_CANCEL, command)
 
+    async def retry_compensation(self, command: RetryCompensation) -> OrderState:
+        """Run the retry update, which answers once that round of tries has ended."""
+        return await self._update(names.UPDATE_RETRY_COMPENSATION, command)
+
+    async def resolve_compensation(self, command: ResolveCompensation) -> OrderState:
+        """Run the resolve update."""
+        return await self._update(names.UPDATE_RESOLVE_COMPENSATION, command)
+
     async def deliver_event(self, event: Event) -> None:
         """Signal the event to its order's workflow."""
         try:
@@ -101,7 +117,11 @@ class TemporalOrderGateway:
         except RPCError as error:
             await self._raise_for(event.order_id, error)
 
-    async def _update(self, update: str, command: StaffCommand | CancelOrder) -> OrderState:
+    async def _update(
+        self,
+        update: str,
+        command: StaffCommand | CancelOrder | RetryCompensation | ResolveCompensation,
+    ) -> OrderState:
         try:
             state: OrderState = await self._handle(command.order_id).execute_update(
                 update, command, result_type=OrderState, rpc_timeout=UPDATE_TIMEOUT

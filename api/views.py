@@ -26,7 +26,7 @@ def links(settings: Settings, order_id: str) -> Links:
 
 
 def placed(settings: Settings, order: PlaceOrder) -> OrderResponse:
-    """The answer to POST /orders, built from the request alone so a repeat answers the same.
+    """The answer to POST /orders for an order not recorded yet, built from the request alone.
 
     Only the customer itself or an admin may place, and both may see the details.
     """
@@ -64,6 +64,7 @@ def order_response(settings: Settings, viewer: Principal, view: OrderView) -> Or
         items=view.items,
         timeline=redacted_timeline(view.timeline, visible),
         compensations=view.compensations,
+        needs_attention=view.needs_attention,
         links=links(settings, view.order_id),
     )
 
@@ -76,5 +77,6 @@ def summary(settings: Settings, snapshot: OrderSnapshot) -> OrderSummary:
         customer_id=snapshot.customer_id,
         total=snapshot.total,
         items=snapshot.items,
+        needs_attention=snapshot.needs_attention,
         links=links(settings, snapshot.order_id),
     )

@@ -33,6 +33,9 @@ from choreography.names import (
 )
 from domain.event_codec import MalformedCloudEvent, from_json
 from domain.events import Event
+from infra.logs import order_context
+from infra.metrics import DEAD_LETTERS
+from infra.trace_context import consume_span
 
 log = logging.getLogger("pizzeria.consumers")
 
@@ -109,8 +112,13 @@ class ServiceConsumer:
             await self._dead_letter(message, attempt, unreadable)
             return
         final = attempt >= self._policy.max_attempts
+        delivery = Delivery(event=event, attempt=attempt, final=final)
         try:
-            await self._bus.deliver(self.name, Delivery(event=event, attempt=attempt, final=final))
+            with (
+                consume_span(self.name, message.subject, message.headers),
+                order_context(event.order_id),
+            ):
+                await self._bus.deliver(self.name, delivery)
         except Exception as failure:  # any handler failure: retry, then dead-letter
             await self._failed(message, event, attempt, final, failure)
             return
@@ -143,3 +151,4 @@ class ServiceConsumer:
         }
         await self._js.publish(dead_letter_subject(self.name), message.data, headers=headers)
         await message.term()
+        DEAD_LETTERS.labels(self.name).inc()

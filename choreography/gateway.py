@@ -7,20 +7,26 @@ outbox, read together), in the saga's shapes.
 """
 
 import asyncio
+from typing import NoReturn
 
 from choreography.bus import MessageBus
 from choreography.handlers.commands import OrderClosed
 from choreography.model import StoredOrder
 from choreography.views import view_of
 from domain.commands import CancelOrder, Command, PlaceOrder
-from domain.errors import IllegalTransition
+from domain.errors import IllegalTransition, OrderNotFound
 from domain.events import Event
 from services.messages import OrderView
-from workflows.contracts import OrderState
+from workflows.contracts import OrderState, ResolveCompensation, RetryCompensation
 from workflows.gateway import OrderConflict, OrderRefused, OrderUnavailable, StaffCommand
 
 UNDO_WAIT = 20.0
 """Seconds a cancel waits for the undo by default; the saga's cancel update waits likewise."""
+NO_ATTENTION_DESK = (
+    "order '{}' runs as choreography, where no undo waits for a person in the order: "
+    "an undo a consumer gave up on is a dead letter; list and replay it with "
+    "`pizzeria deadletters list` and `pizzeria deadletters replay`"
+)
 
 
 class ChoreographyOrderGateway:
@@ -91,6 +97,19 @@ class ChoreographyOrderGateway:
         released = "InventoryReserved" not in types or "InventoryReleased" in types
         ticket = await self._bus.deps.services.kitchen.ticket(order_id)
         return refunded and released and (ticket is None or ticket.status == "cancelled")
+
+    async def retry_compensation(self, command: RetryCompensation) -> OrderState:
+        """Refused (409): the choreography's stuck undos are dead letters, replayed by the CLI."""
+        await self._no_attention_desk(command.order_id)
+
+    async def resolve_compensation(self, command: ResolveCompensation) -> OrderState:
+        """Refused (409), as ``retry_compensation``."""
+        await self._no_attention_desk(command.order_id)
+
+    async def _no_attention_desk(self, order_id: str) -> NoReturn:
+        if await self._bus.deps.store.order(order_id) is None:
+            raise OrderNotFound(f"no order with id '{order_id}'")
+        raise OrderRefused(NO_ATTENTION_DESK.format(order_id))
 
     async def deliver_event(self, event: Event) -> None:
         """Apply a reported kitchen or driver event; an ended order refuses it (409)."""

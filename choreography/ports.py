@@ -24,6 +24,8 @@ class OutgoingEvent:
     event_id: str
     subject: str
     body: bytes
+    traceparent: str | None = None
+    created_at: datetime | None = None
 
 
 class Store(Protocol):

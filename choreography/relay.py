@@ -8,10 +8,14 @@ its duplicate window, and every consumer's inbox drops them after it.
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Protocol
 
 from choreography.ports import Store
 from choreography.relay_lease import AlwaysHeld, Lease
+from infra.metrics import observe_outbox
+from infra.trace_context import publish_span
+from services.sql import utcnow
 
 log = logging.getLogger("pizzeria.relay")
 BATCH = 200
@@ -22,7 +26,9 @@ STANDBY_SECONDS = 0.5
 class Publisher(Protocol):
     """Puts one message on the broker and returns once the broker has stored it."""
 
-    async def publish(self, subject: str, body: bytes, message_id: str) -> None:
+    async def publish(
+        self, subject: str, body: bytes, message_id: str, headers: Mapping[str, str] | None = None
+    ) -> None:
         """Publish ``body`` on ``subject``; ``message_id`` lets the broker drop repeats."""
 
 
@@ -41,9 +47,11 @@ class Relay:
         """Publish one batch of unsent events; how many went out."""
         waiting = await self._store.unsent(self._batch)
         for event in waiting:
-            await self._publisher.publish(event.subject, event.body, event.event_id)
+            with publish_span(event.subject, event.traceparent) as headers:
+                await self._publisher.publish(event.subject, event.body, event.event_id, headers)
         if waiting:
             await self._store.mark_sent([event.event_id for event in waiting])
+            observe_outbox(waiting[0].created_at, utcnow(), len(waiting))
         return len(waiting)
 
     async def run(

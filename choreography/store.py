@@ -22,6 +22,7 @@ from choreography.tables import DeadlineRow, InboxRow, OrderRow, OutboxRow
 from domain.event_codec import from_json, to_json
 from domain.events import DomainEvent, Event
 from infra.database import insert_once, transaction
+from infra.trace_context import current_traceparent
 from services.contacts import contact_of, save_contact
 from services.sql import as_utc, rows_changed, utcnow
 
@@ -91,7 +92,16 @@ class SqlStore:
         )
         async with self._sessions() as session:
             rows = (await session.execute(query)).scalars().all()
-        return [OutgoingEvent(row.event_id, row.subject, row.body.encode()) for row in rows]
+        return [
+            OutgoingEvent(
+                row.event_id,
+                row.subject,
+                row.body.encode(),
+                row.traceparent,
+                as_utc(row.created_at),
+            )
+            for row in rows
+        ]
 
     async def mark_sent(self, event_ids: Sequence[str]) -> None:
         """Stamp ``sent_at`` on the published events."""
@@ -184,4 +194,5 @@ def _outbox_row(event: DomainEvent) -> dict[str, Any]:
         "subject": subject_for(event),
         "body": to_json(event).decode(),
         "created_at": utcnow(),
+        "traceparent": current_traceparent(),
     }

@@ -43,6 +43,7 @@ class OutboxRow(SQLModel, table=True):
     body: str
     created_at: datetime = Field(sa_column=time_column())
     sent_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True, index=True))
+    traceparent: str | None = Field(default=None, max_length=64)
 
 
 class InboxRow(SQLModel, table=True):

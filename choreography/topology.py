@@ -112,6 +112,9 @@ class JetStreamPublisher:
         self._js = js
         self._timeout = timeout
 
-    async def publish(self, subject: str, body: bytes, message_id: str) -> None:
+    async def publish(
+        self, subject: str, body: bytes, message_id: str, headers: Mapping[str, str] | None = None
+    ) -> None:
         """Publish with ``Nats-Msg-Id`` so a repeat inside the duplicate window is dropped."""
-        await self._js.publish(subject, body, timeout=self._timeout, headers={MSG_ID: message_id})
+        headers = {**(headers or {}), MSG_ID: message_id}
+        await self._js.publish(subject, body, timeout=self._timeout, headers=headers)

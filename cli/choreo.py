@@ -5,7 +5,6 @@ Each reads the same settings as the API (``PIZZERIA_DATABASE_URL``,
 """
 
 import asyncio
-import logging
 import signal
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
@@ -20,19 +19,32 @@ from choreography.deadletters import list_dead_letters, replay
 from choreography.runtime import Tuning, run_consumers, run_relay
 from choreography.topology import ensure_streams
 from infra import nats as nats_connection
+from infra.prometheus import serve_metrics
 from infra.settings import Settings
+from infra.telemetry import setup_telemetry
 
 console = Console()
 T = TypeVar("T")
 deadletters = typer.Typer(help="List and replay the messages consumers gave up on.")
 
 
+MetricsPort = Annotated[
+    int | None,
+    typer.Option(help="Serve Prometheus /metrics on this port [default: PIZZERIA_METRICS_PORT]"),
+]
+
+
 def relay(
     idle: Annotated[float, typer.Option(help="Seconds to wait when the outbox is empty")] = 0.02,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Publish committed outbox events to JetStream, in commit order."""
     settings = Settings()
-    _serve(lambda stop: run_relay(settings, stop, Tuning.of(settings, relay_idle=idle)))
+    _serve(
+        "pizzeria-relay",
+        metrics_port,
+        lambda stop: run_relay(settings, stop, Tuning.of(settings, relay_idle=idle)),
+    )
 
 
 def consumers(
@@ -47,6 +59,7 @@ def consumers(
         ),
     ] = None,
     sweep: Annotated[float, typer.Option(help="Seconds between deadline sweeps")] = 1.0,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Run the services' durable consumers and the deadline sweeper."""
     unknown = sorted(set(only or ()) - set(CONSUMERS))
@@ -56,7 +69,9 @@ def consumers(
     settings = Settings()
     overrides = {"sweep_seconds": sweep} | ({"ack_wait": ack_wait} if ack_wait else {})
     tuning = Tuning.of(settings, **overrides)
-    _serve(lambda stop: run_consumers(settings, stop, only, tuning))
+    _serve(
+        "pizzeria-consumers", metrics_port, lambda stop: run_consumers(settings, stop, only, tuning)
+    )
 
 
 @deadletters.command("list")
@@ -112,8 +127,12 @@ async def _with_js(action: Callable[[JetStreamContext], Awaitable[T]]) -> T:
         await client.close()
 
 
-def _serve(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+def _serve(
+    name: str, metrics_port: int | None, main: Callable[[asyncio.Event], Awaitable[None]]
+) -> None:
+    settings = Settings()
+    setup_telemetry(settings, name)
+    serve_metrics(metrics_port or settings.metrics_port)
 
     async def serve() -> None:
         stop = asyncio.Event()

@@ -175,6 +175,11 @@ def announce(plan: ChoreographyPlan, settings: Settings, seconds: float) -> None
     table = Table(title=title, show_header=False)
     table.add_row("API", plan.base.api_url)
     table.add_row("API docs", f"{plan.base.api_url}/docs")
+    table.add_row(
+        "boards",
+        f"{plan.base.api_url}/kitchen  {plan.base.api_url}/delivery  {plan.base.api_url}/admin",
+    )
+    table.add_row("order / sign in", f"{plan.base.api_url}/order  {plan.base.api_url}/signin")
     table.add_row("NATS JetStream", plan.nats_url)
     table.add_row("JetStream store", str(plan.nats_store))
     table.add_row("dead letters", "pizzeria deadletters list")

@@ -9,11 +9,18 @@ from typing import Annotated
 import typer
 
 
-def worker() -> None:
+def worker(
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Serve Prometheus /metrics on this port [default: PIZZERIA_METRICS_PORT]"
+        ),
+    ] = None,
+) -> None:
     """Run one Temporal worker for the order saga (start as many as you like)."""
     from worker import main
 
-    main()
+    main(metrics_port)
 
 
 def api(

@@ -94,4 +94,5 @@ class StackPlan:
         env["PIZZERIA_API_PORT"] = str(self.api_port)
         env["PIZZERIA_PUBLIC_URL"] = self.api_url
         env["PYTHONUNBUFFERED"] = "1"
+        env.setdefault("PIZZERIA_LOG_FORMAT", "console")
         return env

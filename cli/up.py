@@ -122,6 +122,10 @@ def announce(plan: StackPlan, settings: Settings, seconds: float) -> None:
     table = Table(title=f"Mario's Pizzeria is up (ready in {seconds:.1f}s)", show_header=False)
     table.add_row("API", plan.api_url)
     table.add_row("API docs", f"{plan.api_url}/docs")
+    table.add_row(
+        "boards", f"{plan.api_url}/kitchen  {plan.api_url}/delivery  {plan.api_url}/admin"
+    )
+    table.add_row("order / sign in", f"{plan.api_url}/order  {plan.api_url}/signin")
     table.add_row("Temporal web UI", plan.ui_url)
     table.add_row("Temporal gRPC", plan.temporal_address)
     table.add_row("logs", str(plan.data_dir / "logs"))

@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_TOKENS: dict[str, str] = {
@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     auth_issuer: str = DEV_ISSUER
     auth_audience: str = "pizzeria"
     auth_jwks_refresh_seconds: float = Field(default=30.0, ge=0)
+    # the pages sign in by OIDC authorization code + PKCE when an issuer is set
+    oidc_issuer_url: str | None = None
+    oidc_client_id: str = "pizzeria-web"
+    oidc_client_secret: str | None = None
+    oidc_provider_name: str = "your identity provider"
     dev_tokens: bool | None = None
     faults_enabled: bool | None = None
     smtp_host: str | None = None
@@ -64,6 +69,9 @@ class Settings(BaseSettings):
     cooking_sla_seconds: float = 15 * 60
     ready_sla_seconds: float = 30 * 60
     delivery_sla_seconds: float = 45 * 60
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+    metrics_port: int | None = None  # worker, relay, consumers; the API serves its own /metrics
     # Choreography: how consumers retry, how long a cancel waits for its undo, what streams keep.
     choreo_ack_wait_seconds: float = 30.0
     choreo_max_attempts: int = Field(default=5, ge=1)
@@ -75,6 +83,13 @@ class Settings(BaseSettings):
     codec_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Temporal payload keys, ``<key id>:<base64 of 32 bytes>``, comma-separated; the first
     encrypts, all decrypt. Empty: a dev key generated once in ``data_dir``."""
+
+    @model_validator(mode="after")
+    def _oidc_tokens_verify(self) -> "Settings":
+        if self.oidc_issuer_url is not None and self.auth_jwks_url is None:
+            # Its tokens would be checked against the dev key and never verify.
+            raise ValueError("PIZZERIA_OIDC_ISSUER_URL needs PIZZERIA_AUTH_JWKS_URL (its keys)")
+        return self
 
     @field_validator("codec_keys", "nats_servers", mode="before")
     @classmethod
@@ -94,6 +109,10 @@ class Settings(BaseSettings):
     def uses_dev_key(self) -> bool:
         """Whether tokens are checked against the dev key rather than a provider's JWKS."""
         return self.auth_jwks_url is None
+
+    def uses_oidc(self) -> bool:
+        """Whether the pages offer the provider's sign-in (authorization code with PKCE)."""
+        return self.oidc_issuer_url is not None
 
     def faults_on(self) -> bool:
         """Whether the admin fault-injection endpoints exist (default: outside production)."""

@@ -8,7 +8,9 @@ from temporalio.converter import DataConverter, DefaultFailureConverterWithEncod
 
 from infra.codec import EncryptionCodec
 from infra.codec_keys import key_ring
+from infra.prometheus import temporal_runtime
 from infra.settings import Settings
+from infra.telemetry import temporal_plugins
 
 
 def data_converter(settings: Settings) -> DataConverter:
@@ -31,4 +33,6 @@ async def connect(settings: Settings) -> Client:
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
+        runtime=temporal_runtime(),
+        plugins=temporal_plugins(),
     )

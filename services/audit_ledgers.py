@@ -39,6 +39,7 @@ class OrderFacts:
     reservation: str | None = None  # "reserved" or "released" when stock was taken
     ticket: str | None = None
     confirmations: Counter[str] = field(default_factory=Counter)  # by channel
+    confirmations_failed: Counter[str] = field(default_factory=Counter)  # given up, by channel
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,11 @@ def _read(connection: Connection) -> Ledgers:
     ledgers = Ledgers()
     _read_views(connection, ledgers)
     for event_row in _rows(connection, EventLogRow):
-        ledgers.order(event_row.order_id).events[event_row.type] += 1
+        facts = ledgers.order(event_row.order_id)
+        facts.events[event_row.type] += 1
+        payload = event_row.payload
+        if event_row.type == "NotificationFailed" and payload.get("purpose") == "confirmation":
+            facts.confirmations_failed[payload.get("channel")] += 1
     for line in _rows(connection, LedgerRow):
         facts = ledgers.order(line.order_id)
         {"charge": facts.charges, "refund": facts.refunds}.get(line.kind, []).append(line.amount)

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from infra.migrations import upgrade_to_head
 from infra.settings import Settings
 from services.analytics import AnalyticsService
+from services.changes import OrderChanges
 from services.faults import FaultInjector
 from services.inventory import InventoryService
 from services.kitchen import KitchenService
@@ -27,6 +28,7 @@ class Services:
     notifications: NotificationService
     analytics: AnalyticsService
     orders: OrderReadModel
+    changes: OrderChanges
 
 
 def email_provider(
@@ -55,6 +57,7 @@ def build_services(settings: Settings, sessions: async_sessionmaker[AsyncSession
         notifications=notifications,
         analytics=AnalyticsService(sessions),
         orders=OrderReadModel(sessions),
+        changes=OrderChanges(sessions),
     )
 
 

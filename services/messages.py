@@ -106,6 +106,12 @@ class CancelTicket(Keyed):
     """Take the order off the kitchen queue (compensation)."""
 
 
+class MoveTicket(Keyed):
+    """Move the order's ticket forward as the order moves (cooking, then ready)."""
+
+    status: Literal["cooking", "ready"]
+
+
 class TicketCancelled(Message):
     """Whether a ticket existed and is now cancelled."""
 
@@ -133,10 +139,10 @@ class NotificationReceipt(Message):
 
 # orders read model and event log
 class CompensationRecord(Message):
-    """One compensation step as it ran: done, or failed with the reason."""
+    """One compensation step as it stands: done, failed (with the reason) or resolved by hand."""
 
     step: str
-    outcome: Literal["done", "failed"]
+    outcome: Literal["done", "failed", "resolved"]
     detail: str = ""
 
 
@@ -149,9 +155,15 @@ class OrderSnapshot(Message):
     total: Decimal
     items: list[OrderItem]
     compensations: list[CompensationRecord] = Field(default_factory=list)
+    needs_attention: bool = False
 
     @classmethod
-    def of(cls, order: Order, compensations: list[CompensationRecord] | None = None) -> Self:
+    def of(
+        cls,
+        order: Order,
+        compensations: list[CompensationRecord] | None = None,
+        needs_attention: bool = False,
+    ) -> Self:
         """The snapshot of ``order``, with the compensations that ran so far."""
         return cls(
             order_id=order.order_id,
@@ -160,18 +172,21 @@ class OrderSnapshot(Message):
             total=order.total,
             items=order.items,
             compensations=compensations or [],
+            needs_attention=needs_attention,
         )
 
 
 class RecordEvents(Message):
     """Append events to the order's log (idempotent by ``event_id``) and update the view.
 
+    ``ticket`` rides along when the order's move also moves its kitchen ticket.
     ``contact`` comes with the order's first record (its OrderPlaced) and is stored
     once, in the same transaction, in the order's own record instead of the event.
     """
 
     snapshot: OrderSnapshot
     events: list[Event]
+    ticket: MoveTicket | None = None
     contact: "OrderContact | None" = None
     version: int = 0
     """How many changes the writer had made when it took ``snapshot``; the view keeps

@@ -21,6 +21,7 @@ from sqlmodel import Field, SQLModel, col
 from domain.event_codec import ENVELOPE_FIELDS, decode, encode, upcast
 from domain.events import Event
 from domain.order import OrderStatus
+from infra import metrics
 from infra.database import insert_once, transaction
 from services.contacts import contact_in_v1_placed, load_contact, save_contact
 from services.messages import OrderSnapshot, OrderView, RecordEvents, TimelineEntry
@@ -61,6 +62,8 @@ class OrderViewRow(SQLModel, table=True):
     total: Decimal = Field(sa_column=money_column())
     items: list[dict[str, Any]] = Field(sa_column=json_column())
     compensations: list[dict[str, Any]] = Field(sa_column=json_column())
+    # True while an undo is past its retry bound and waits for a person.
+    needs_attention: bool = Field(default=False, index=True)
     updated_at: datetime = Field(sa_column=time_column(index=True))
     version: int = 0
 
@@ -103,13 +106,22 @@ class OrderReadModel:
         self._sessions = sessions
 
     async def record(self, req: RecordEvents) -> None:
-        """Append each new event once and store the snapshot, in one transaction."""
+        """Append each new event once and store the snapshot, in one transaction.
+
+        Only what this call newly wrote is counted in the business metrics, so a
+        retried or replayed call counts nothing twice.
+        """
+        order_id = req.snapshot.order_id
         async with transaction(self._sessions) as session:
-            for event in req.events:
-                await insert_once(session, EventLogRow, _log_row(event))
+            fresh = [e for e in req.events if await insert_once(session, EventLogRow, _log_row(e))]
+            starts = await _stage_starts(session, order_id, fresh)
+            news = await _view_news(session, req.snapshot)
             if req.contact is not None:
                 await save_contact(session, req.snapshot.order_id, req.contact)
             await upsert(session, OrderViewRow, _view_row(req), ["order_id"], "version")
+        for event in fresh:
+            metrics.count_recorded(event, starts)
+        metrics.count_view_news(news)
 
     async def get(self, order_id: str) -> OrderView | None:
         """The order with its contact and its timeline as of one moment, or None when unknown."""
@@ -145,10 +157,14 @@ class OrderReadModel:
             return await session.get(OrderViewRow, order_id) is not None
 
     async def list(
-        self, status: OrderStatus | None = None, limit: int = 50, customer_id: str | None = None
+        self,
+        status: OrderStatus | None = None,
+        limit: int = 50,
+        customer_id: str | None = None,
+        needs_attention: bool | None = None,
     ) -> builtins.list[OrderSnapshot]:
-        """Orders, most recently updated first, optionally only those in ``status`` or of one
-        customer."""
+        """Orders, most recently updated first, optionally only those in ``status``, of one
+        customer, or flagged (True) or not flagged (False) for a person."""
         if not 1 <= limit <= MAX_LIST:
             raise ValueError(f"limit must be between 1 and {MAX_LIST}, got {limit}")
         query = select(OrderViewRow).order_by(
@@ -158,6 +174,8 @@ class OrderReadModel:
             query = query.where(col(OrderViewRow.status) == status.value)
         if customer_id is not None:
             query = query.where(col(OrderViewRow.customer_id) == customer_id)
+        if needs_attention is not None:
+            query = query.where(col(OrderViewRow.needs_attention) == needs_attention)
         async with self._sessions() as session:
             rows = (await session.execute(query.limit(limit))).scalars().all()
         return [row.to_snapshot() for row in rows]
@@ -170,3 +188,32 @@ class OrderReadModel:
             .order_by(col(EventLogRow.seq))
         )
         return builtins.list((await session.execute(query)).scalars().all())
+
+
+async def _stage_starts(
+    session: AsyncSession, order_id: str, fresh: builtins.list[Event]
+) -> dict[str, datetime]:
+    """When the stages that ``fresh`` events end began: start event type -> its time."""
+    wanted = [metrics.STAGES[e.type][0] for e in fresh if e.type in metrics.STAGES]
+    if not wanted:
+        return {}
+    query = select(col(EventLogRow.type), col(EventLogRow.occurred_at)).where(
+        col(EventLogRow.order_id) == order_id, col(EventLogRow.type).in_(wanted)
+    )
+    return {kind: as_utc(at) for kind, at in (await session.execute(query)).all()}
+
+
+async def _view_news(session: AsyncSession, snapshot: OrderSnapshot) -> metrics.ViewNews:
+    """What ``snapshot`` tells that the stored view did not: compensation outcomes (a step's
+    record is replaced in place, so each new (step, outcome) is news) and newly needing
+    attention."""
+    if not snapshot.compensations and not snapshot.needs_attention:
+        return metrics.ViewNews()
+    stored = await session.get(OrderViewRow, snapshot.order_id)
+    known = {(c["step"], c["outcome"]) for c in stored.compensations} if stored else set()
+    outcomes = [(c.step, c.outcome) for c in snapshot.compensations]
+    was_waiting = stored is not None and stored.needs_attention
+    return metrics.ViewNews(
+        [pair for pair in outcomes if pair not in known],
+        snapshot.needs_attention and not was_waiting,
+    )

@@ -5,6 +5,8 @@
 Temporal or the database". Tokens are real JWTs signed by the test's dev key.
 """
 
+import asyncio
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
@@ -23,7 +26,9 @@ from infra.settings import Settings
 from services.messages import OrderView
 from workflows.contracts import OrderState
 
-MUTATIONS = frozenset({"place", "advance", "cancel", "deliver_event"})
+MUTATIONS = frozenset(
+    {"place", "advance", "cancel", "deliver_event", "retry_compensation", "resolve_compensation"}
+)
 
 
 class FakeGateway:
@@ -42,8 +47,8 @@ class FakeGateway:
 
     async def view(self, order_id: str) -> OrderView | None:
         self.calls.append(("view", order_id))
-        known = self.orders.get(order_id)
-        return OrderView(**known.model_dump()) if known else None
+        state = self.orders.get(order_id)
+        return OrderView(**state.model_dump()) if state else None
 
     async def advance(self, command: Any) -> OrderState:
         return self._known("advance", command.order_id)
@@ -53,6 +58,12 @@ class FakeGateway:
 
     async def deliver_event(self, event: Any) -> None:
         self._known("deliver_event", event.order_id)
+
+    async def retry_compensation(self, command: Any) -> OrderState:
+        return self._known("retry_compensation", command.order_id)
+
+    async def resolve_compensation(self, command: Any) -> OrderState:
+        return self._known("resolve_compensation", command.order_id)
 
     def mutations(self) -> list[tuple[str, str]]:
         """The calls that would have changed an order."""
@@ -144,3 +155,35 @@ def settings_for(tmp_path: Path) -> Settings:
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'pizzeria.db'}",
         smtp_host=None,
     )
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def live_server(app: FastAPI) -> AsyncIterator[str]:
+    """``app`` (lifespan entered already) served by uvicorn on a free port of 127.0.0.1."""
+    port = free_port()
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(20):
+            while not server.started:  # noqa: ASYNC110 - uvicorn has no event for "started"
+                await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

@@ -91,12 +91,19 @@ def jwks_provider(*keys: SigningKey) -> Iterator[Provider]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with serve(Handler) as base:
+        provider.url = f"{base}/protocol/openid-connect/certs"
+        yield provider
+
+
+@contextmanager
+def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` served on a free port of 127.0.0.1 until the block ends; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    provider.url = f"http://127.0.0.1:{server.server_address[1]}/protocol/openid-connect/certs"
     try:
-        yield provider
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

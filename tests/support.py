@@ -54,6 +54,7 @@ async def register_search_attributes(client: Client, namespace: str = "default")
         "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
         "DOUBLE": IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
         "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+        "BOOL": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
     }
     wanted = {key.name: kinds[key.indexed_value_type.name] for key in SEARCH_ATTRIBUTES}
     request = AddSearchAttributesRequest(namespace=namespace, search_attributes=wanted)
@@ -92,12 +93,15 @@ async def settled_history_length(handle: WorkflowHandle[Any, Any], polls: int = 
     return length
 
 
-async def drive_to_delivered(handle: WorkflowHandle[Any, Any], order_id: str) -> None:
-    """Play kitchen and driver: start, ready, pick up, delivered."""
-    for update, command in (
+async def drive_to_delivered(
+    handle: WorkflowHandle[Any, Any], order_id: str, start: bool = True
+) -> None:
+    """Play kitchen and driver: start (unless it has started), ready, pick up, delivered."""
+    moves: list[tuple[str, Any]] = [
         (UPDATE_START_COOKING, StartCooking(order_id=order_id)),
         (UPDATE_MARK_READY, MarkReady(order_id=order_id)),
         (UPDATE_PICK_UP, PickUp(order_id=order_id, driver_id="driver-7")),
         (UPDATE_MARK_DELIVERED, MarkDelivered(order_id=order_id)),
-    ):
+    ]
+    for update, command in moves if start else moves[1:]:
         await handle.execute_update(update, command, result_type=OrderState)

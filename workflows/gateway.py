@@ -12,7 +12,7 @@ from typing import Protocol
 from domain.commands import CancelOrder, MarkDelivered, MarkReady, PickUp, PlaceOrder, StartCooking
 from domain.events import Event
 from services.messages import OrderView
-from workflows.contracts import OrderState
+from workflows.contracts import OrderState, ResolveCompensation, RetryCompensation
 
 StaffCommand = StartCooking | MarkReady | PickUp | MarkDelivered
 """A command from the kitchen or a driver that moves an order one step on."""
@@ -62,3 +62,15 @@ class OrderGateway(Protocol):
 
     async def deliver_event(self, event: Event) -> None:
         """Hand an external domain event to the order (duplicates by event id are ignored)."""
+
+    async def retry_compensation(self, command: RetryCompensation) -> OrderState:
+        """Try the undos past their retry bound again now; the state once that try ended.
+
+        ``OrderRefused`` when nothing of the order waits for a person.
+        """
+
+    async def resolve_compensation(self, command: ResolveCompensation) -> OrderState:
+        """Mark the undos past their retry bound as settled by hand; the new state.
+
+        ``OrderRefused`` when nothing of the order waits for a person.
+        """

@@ -16,12 +16,22 @@ UPDATE_MARK_READY = "mark_ready"
 UPDATE_PICK_UP = "pick_up"
 UPDATE_MARK_DELIVERED = "mark_delivered"
 UPDATE_CANCEL = "cancel"
+UPDATE_RETRY_COMPENSATION = "retry_compensation"
+UPDATE_RESOLVE_COMPENSATION = "resolve_compensation"
 
 SA_ORDER_STATUS = SearchAttributeKey.for_keyword("OrderStatus")
 SA_CUSTOMER_ID = SearchAttributeKey.for_keyword("CustomerId")
 SA_ORDER_TOTAL = SearchAttributeKey.for_float("OrderTotal")
 SA_PIZZA_COUNT = SearchAttributeKey.for_int("PizzaCount")
-SEARCH_ATTRIBUTES = (SA_ORDER_STATUS, SA_CUSTOMER_ID, SA_ORDER_TOTAL, SA_PIZZA_COUNT)
+SA_NEEDS_ATTENTION = SearchAttributeKey.for_bool("NeedsAttention")
+"""True while an undo is past its retry bound and waits for a person (retry or resolve)."""
+SEARCH_ATTRIBUTES = (
+    SA_ORDER_STATUS,
+    SA_CUSTOMER_ID,
+    SA_ORDER_TOTAL,
+    SA_PIZZA_COUNT,
+    SA_NEEDS_ATTENTION,
+)
 """Register these on the server: ``temporal server start-dev --search-attribute Name=Type``."""
 
 WORKFLOW_ID_PREFIX = "order-"
@@ -34,7 +44,7 @@ def workflow_id(order_id: str) -> str:
 
 def search_attribute_flags() -> list[str]:
     """``--search-attribute`` arguments for ``temporal server start-dev``."""
-    kinds = {"KEYWORD": "Keyword", "DOUBLE": "Double", "INT": "Int"}
+    kinds = {"KEYWORD": "Keyword", "DOUBLE": "Double", "INT": "Int", "BOOL": "Bool"}
     flags: list[str] = []
     for key in SEARCH_ATTRIBUTES:
         flags += ["--search-attribute", f"{key.name}={kinds[key.indexed_value_type.name]}"]

@@ -13,6 +13,7 @@ from temporalio.exceptions import ActivityError
 
 from workflows.policies import NOTIFICATION_RETRY, STEP_TIMEOUT
 from workflows.recorder import EventRecorder
+from workflows.story import step_summary
 
 with workflow.unsafe.imports_passed_through():
     from activities.order import OrderActivities
@@ -59,6 +60,7 @@ class Notifier:
                 request,
                 start_to_close_timeout=STEP_TIMEOUT,
                 retry_policy=NOTIFICATION_RETRY,
+                summary=step_summary(f"{purpose} by {channel}"),
             )
             outcome = self._recorder.new(NotificationSent, channel=channel, purpose=purpose)
         except ActivityError as failure:

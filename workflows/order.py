@@ -1,32 +1,46 @@
 """OrderWorkflow: one order's whole life as a durable saga.
 
-``run`` is the business story. Staff drive the order with validated updates
+``_story`` is the business story. Staff drive the order with validated updates
 (an illegal move is refused before it touches history), external systems send
-domain events as signals (deduplicated by ``event_id``), and the ``state``
-query shows where the order is.
+domain events as signals (deduplicated by ``event_id``, early ones held), and
+the ``state`` query shows where the order is.
+
+An operator's cancel of the workflow (UI, CLI) never lands inside the story:
+the story runs shielded, and the cancel becomes a cancel request, exactly like
+an admin's, while the business rules still allow one (until cooking starts).
+The order then ends CANCELLED with every undo run, and the workflow completes
+(not "canceled"): its result is the order's final state, the undos ran to the
+end, and lists and dashboards read the order's status from ``OrderStatus``.
+After cooking started the request is refused, as the API refuses it, and the
+order goes on. A cancel landing in the close-out changes nothing: it runs on.
 """
 
 import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
+from workflows.attention import AttentionDesk
 from workflows.compensation import CompensationStack
+from workflows.inbox import EventInbox, Fit, fit
 from workflows.names import (
     QUERY_STATE,
     SIGNAL_DOMAIN_EVENT,
-    STATUS_AFTER_EVENT,
     UPDATE_CANCEL,
     UPDATE_MARK_DELIVERED,
     UPDATE_MARK_READY,
     UPDATE_PICK_UP,
+    UPDATE_RESOLVE_COMPENSATION,
+    UPDATE_RETRY_COMPENSATION,
     UPDATE_START_COOKING,
     WORKFLOW_TYPE,
 )
 from workflows.notifier import Notifier
 from workflows.recorder import EventRecorder
 from workflows.steps import OrderRefused, OrderSteps
+from workflows.story import show, step_summary
 
 with workflow.unsafe.imports_passed_through():
     from domain.commands import CancelOrder, MarkDelivered, MarkReady, PickUp, StartCooking
@@ -48,10 +62,17 @@ with workflow.unsafe.imports_passed_through():
     from domain.order import TERMINAL, Order, OrderStatus, can_transition, reached
     from services.contacts import contact_of
     from services.messages import OrderSnapshot
-    from workflows.contracts import OrderInput, OrderState
+    from workflows.contracts import (
+        OrderInput,
+        OrderState,
+        ResolveCompensation,
+        RetryCompensation,
+    )
 
 S = OrderStatus
 PATCH_NOTIFY_IN_BACKGROUND = "notify-customer-in-background"
+PATCH_OPERATOR_CANCEL_REQUESTS = "operator-cancel-is-a-cancel-request"
+OPERATOR_CANCEL = "the workflow was cancelled by an operator"
 
 
 class CancelRequested(Exception):
@@ -76,15 +97,27 @@ class OrderWorkflow:
         self._steps = OrderSteps(self._order, self._recorder)
         self._notifier = Notifier(placed.order_id, placed.customer, self._recorder)
         self._undo = CompensationStack()
+        self._attention = AttentionDesk(self._undo, self._recorder.record)
         self._cancel: CancelOrder | None = None
         self._closing = False
         self._compensated = False
-        self._seen_event_ids: set[str] = set()
+        self._inbox = EventInbox(self._fit, self._advance)
 
     @workflow.run
     async def run(self, input: OrderInput) -> OrderState:
+        """The story, shielded: an operator's cancel is heard as a request, never let in."""
+        story = asyncio.create_task(self._story())
+        while not story.done():
+            try:
+                await asyncio.shield(story)
+            except asyncio.CancelledError:
+                self._on_operator_cancel(story)
+        return story.result()
+
+    async def _story(self) -> OrderState:
         """The order's story, from placed to delivered or undone."""
         await self._recorder.record(self._placed(), contact=contact_of(self._order))
+        show("PLACED", "stock, payment and a kitchen ticket")
         try:
             await self._secure_stock_payment_and_kitchen()
             await self._confirm()
@@ -95,6 +128,7 @@ class OrderWorkflow:
             await self._cancel_order()
         except asyncio.CancelledError:
             await self._cancel_on_operator_request()
+        show(self._order.status, "nothing: the order is closed")
         await self._notifier.drain()
         # An update (e.g. mark_delivered) may still be recording its event: let it answer first.
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -137,13 +171,16 @@ class OrderWorkflow:
             return reached(self._order.status, target) or (cancellable and self._cancel is not None)
 
         deadline = workflow.now() + sla
+        show(self._order.status, f"staff to mark it {target}", deadline)
         try:
-            await workflow.wait_condition(done, timeout=sla)
+            summary = step_summary(f"{stage} SLA")
+            await workflow.wait_condition(done, timeout=sla, timeout_summary=summary)
         except TimeoutError:
             await self._recorder.record(
                 self._recorder.new(OrderDelayed, stage=stage, deadline=deadline)
             )
             self._notifier.send("delay", stage=stage)
+            show(self._order.status, f"staff to mark it {target} (SLA breached)", deadline)
             await workflow.wait_condition(done)
         if cancellable:
             self._stop_if_cancel_requested()
@@ -167,15 +204,30 @@ class OrderWorkflow:
         await self._recorder.record(cancelled)
         await self._compensate()
 
+    def _on_operator_cancel(self, story: asyncio.Task[OrderState]) -> None:
+        if story.done():
+            return
+        if not workflow.patched(PATCH_OPERATOR_CANCEL_REQUESTS):
+            story.cancel()  # orders started before the patch: the cancel lands where it fell
+            return
+        status = self._order.status
+        if self._closing or self._cancel is not None:
+            return  # the order is ending already: the close-out runs on to the end
+        if not can_transition(status, S.CANCELLED):
+            workflow.logger.warning("operator cancel refused: the order is %s and goes on", status)
+            return
+        self._cancel = CancelOrder(
+            order_id=self._order.order_id, reason=OPERATOR_CANCEL, requested_by="admin"
+        )
+
     async def _cancel_on_operator_request(self) -> None:
-        # Cancelling the workflow itself (UI, CLI) compensates like an admin cancel,
-        # but only while the business rules still allow a cancellation.
+        # A cancel that reached the story itself (orders started before the patch, or a
+        # step whose activity was cancelled) compensates like an admin cancel, but only
+        # while the business rules still allow a cancellation.
         if self._closing or not can_transition(self._order.status, S.CANCELLED):
             raise asyncio.CancelledError()
         self._cancel = CancelOrder(
-            order_id=self._order.order_id,
-            reason="the workflow was cancelled by an operator",
-            requested_by="admin",
+            order_id=self._order.order_id, reason=OPERATOR_CANCEL, requested_by="admin"
         )
         await self._cancel_order()
 
@@ -183,8 +235,11 @@ class OrderWorkflow:
         await self._undo.unwind()
         self._compensated = True
         await self._recorder.record()  # the read model learns the compensation outcomes
+        if self._attention.needed:
+            await self._attention.keep_trying()
 
-    async def _tell_customer_it_is_off(self) -> None:
+    async def _tell_customer_it_is_off(self, _: RetryPolicy) -> None:
+        # Notifications keep their own retry policy and never fail the undo.
         purpose: Purpose = "cancellation" if self._cancel is not None else "rejection"
         if workflow.patched(PATCH_NOTIFY_IN_BACKGROUND):
             # Queued, not awaited: an SMS outage must not hold up the cancel's answer.
@@ -253,22 +308,42 @@ class OrderWorkflow:
         if self._closing or not can_transition(self._order.status, S.CANCELLED):
             raise _refusal(f"an order that is {self._order.status} can no longer be cancelled")
 
+    # Admins settle undos past their retry bound (see workflows.attention).
+
+    @workflow.update(name=UPDATE_RETRY_COMPENSATION)
+    async def retry_compensation(self, command: RetryCompensation) -> OrderState:
+        """Try the stuck undos again now; answers once that round has ended."""
+        await self._attention.retry()
+        return self.state()
+
+    @retry_compensation.validator
+    def _validate_retry_compensation(self, command: RetryCompensation) -> None:
+        self._ensure_needs_attention()
+
+    @workflow.update(name=UPDATE_RESOLVE_COMPENSATION)
+    async def resolve_compensation(self, command: ResolveCompensation) -> OrderState:
+        """Mark the stuck undos settled by hand; the order no longer needs attention."""
+        await self._attention.resolve(f"resolved by {command.resolved_by}: {command.note}")
+        return self.state()
+
+    @resolve_compensation.validator
+    def _validate_resolve_compensation(self, command: ResolveCompensation) -> None:
+        self._ensure_needs_attention()
+
+    def _ensure_needs_attention(self) -> None:
+        if not self._attention.needed:
+            raise _refusal(f"order '{self._order.order_id}' has no undo waiting for a person")
+
     # External systems: domain events as signals, applied once each.
 
     @workflow.signal(name=SIGNAL_DOMAIN_EVENT)
     async def on_domain_event(self, event: Event) -> None:
-        """Apply a kitchen or delivery event; repeats and impossible moves are ignored."""
-        event_id = str(event.event_id)
-        if event_id in self._seen_event_ids or event.order_id != self._order.order_id:
-            return
-        self._seen_event_ids.add(event_id)
-        target = STATUS_AFTER_EVENT.get(event.type)
-        try:
-            if target is None:
-                raise _refusal(f"{event.type} does not move an order")
-            await self._advance(OrderStatus(target), event)
-        except ApplicationError as refusal:
-            workflow.logger.warning("ignored %s %s: %s", event.type, event_id, refusal)
+        """Apply a kitchen or delivery event once; an early one waits for its stage."""
+        if event.order_id == self._order.order_id:
+            await self._inbox.receive(event)
+
+    def _fit(self, stage: OrderStatus) -> Fit:
+        return fit(self._order.status, stage, self._closing or self._cancel is not None)
 
     @workflow.query(name=QUERY_STATE)
     def state(self) -> OrderState:
@@ -278,12 +353,13 @@ class OrderWorkflow:
             event_types=list(self._recorder.types),
             cancel_requested=self._cancel is not None,
             terminal=self._order.status in TERMINAL,
+            held_events=self._inbox.held_types(),
         )
 
     async def _advance(self, target: OrderStatus, event: DomainEvent) -> OrderState:
         self._ensure_can_advance(target)
         self._order = self._order.transition_to(target)
-        await self._recorder.record(event)  # type: ignore[arg-type]
+        await self._recorder.record(event, ticket=self._steps.ticket_move(target))  # type: ignore[arg-type]
         if target is S.OUT_FOR_DELIVERY:
             self._notifier.send("out_for_delivery")
         return self.state()
@@ -296,7 +372,7 @@ class OrderWorkflow:
             raise _refusal(f"the order is being cancelled; it cannot become {target}")
 
     def _snapshot(self) -> OrderSnapshot:
-        return OrderSnapshot.of(self._order, list(self._undo.records))
+        return OrderSnapshot.of(self._order, list(self._undo.records), self._attention.needed)
 
 
 def _refusal(message: str) -> ApplicationError:

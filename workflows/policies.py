@@ -16,7 +16,8 @@ STEP_RETRY = RetryPolicy(
     maximum_attempts=5,
 )
 
-# Compensation must run: it keeps trying far longer than a forward step.
+# Compensation must run: it keeps trying far longer than a forward step (about 3-4
+# minutes); past this bound the order is flagged for a person and tried on (below).
 COMPENSATION_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
@@ -37,3 +38,13 @@ RECORD_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200),
     maximum_interval=timedelta(seconds=5),
 )
+
+# Past COMPENSATION_RETRY an undo waits for a person but is still tried: a short round
+# now and then (and whenever an admin asks), so an admin's retry answers within seconds.
+ATTENTION_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_attempts=3,
+)
+FIRST_RECHECK = timedelta(minutes=5)
+LONGEST_RECHECK = timedelta(hours=4)

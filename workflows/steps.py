@@ -5,13 +5,16 @@ outlasts its retry bound records the failure event and raises
 ``OrderRefused``; the workflow then unwinds the compensation stack.
 """
 
+import asyncio
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, is_cancelled_exception
 
-from workflows.policies import COMPENSATION_RETRY, STEP_RETRY, STEP_TIMEOUT
+from workflows.policies import STEP_RETRY, STEP_TIMEOUT
 from workflows.recorder import EventRecorder
+from workflows.story import step_summary
 
 with workflow.unsafe.imports_passed_through():
     from activities.order import OrderActivities
@@ -24,15 +27,21 @@ with workflow.unsafe.imports_passed_through():
         PaymentProcessed,
         PaymentRefunded,
     )
-    from domain.order import Order
+    from domain.order import Order, OrderStatus
     from services.messages import (
         CancelTicket,
         ChargePayment,
+        MoveTicket,
         OpenTicket,
         RefundPayment,
         ReleaseStock,
         ReserveStock,
     )
+
+
+PATCH_CANCELLED_STEP_IS_NO_REFUSAL = "cancelled-step-is-no-refusal"
+TICKET_AFTER: dict[OrderStatus, str] = {OrderStatus.COOKING: "cooking", OrderStatus.READY: "ready"}
+"""The kitchen ticket's status once the order has reached each of these stages."""
 
 
 class OrderRefused(Exception):
@@ -44,7 +53,13 @@ class OrderRefused(Exception):
 
 
 def failure_reason(failure: ActivityError) -> str:
-    """The innermost human message of an activity failure."""
+    """The innermost human message of an activity failure.
+
+    A cancelled step is a cancellation, never a business refusal: it is raised
+    as one (orders started before the patch replay the refusal they recorded).
+    """
+    if is_cancelled_exception(failure) and workflow.patched(PATCH_CANCELLED_STEP_IS_NO_REFUSAL):
+        raise asyncio.CancelledError() from failure
     return str(failure.cause or failure)
 
 
@@ -64,13 +79,28 @@ class OrderSteps:
 
     async def _forward(self, activity: Any, request: Any) -> Any:
         return await workflow.execute_activity_method(
-            activity, request, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
+            activity,
+            request,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=STEP_RETRY,
+            summary=step_summary(activity.__name__.replace("_", " ")),
         )
 
-    async def _undo(self, activity: Any, request: Any) -> Any:
+    async def _undo(self, activity: Any, request: Any, retry: RetryPolicy) -> Any:
         return await workflow.execute_activity_method(
-            activity, request, start_to_close_timeout=STEP_TIMEOUT, retry_policy=COMPENSATION_RETRY
+            activity,
+            request,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=retry,
+            summary=step_summary(f"undo: {activity.__name__.replace('_', ' ')}"),
         )
+
+    def ticket_move(self, reached: OrderStatus) -> MoveTicket | None:
+        """How the kitchen ticket follows the order to ``reached``, if it moves at all."""
+        status = TICKET_AFTER.get(reached)
+        if status is None:
+            return None
+        return MoveTicket(**self._key(f"move-kitchen-ticket/{status}"), status=status)
 
     async def reserve_inventory(self) -> None:
         """Set aside the ingredients, or refuse the order."""
@@ -119,17 +149,18 @@ class OrderSteps:
             ) from failure
         self.ticket_id = ticket.ticket_id
 
-    async def cancel_kitchen_ticket(self) -> None:
+    async def cancel_kitchen_ticket(self, retry: RetryPolicy) -> None:
         """Undo: take the order off the kitchen queue."""
         await self._undo(
             OrderActivities.cancel_kitchen_ticket,
             CancelTicket(**self._key("cancel-kitchen-ticket")),
+            retry,
         )
 
-    async def refund_payment(self) -> None:
+    async def refund_payment(self, retry: RetryPolicy) -> None:
         """Undo: pay back the charge, if there was one."""
         refund = await self._undo(
-            OrderActivities.refund_payment, RefundPayment(**self._key("refund-payment"))
+            OrderActivities.refund_payment, RefundPayment(**self._key("refund-payment")), retry
         )
         if refund.payment_id is not None:
             await self._recorder.record(
@@ -138,10 +169,10 @@ class OrderSteps:
                 )
             )
 
-    async def release_inventory(self) -> None:
+    async def release_inventory(self, retry: RetryPolicy) -> None:
         """Undo: give the reserved ingredients back."""
         released = await self._undo(
-            OrderActivities.release_inventory, ReleaseStock(**self._key("release-inventory"))
+            OrderActivities.release_inventory, ReleaseStock(**self._key("release-inventory")), retry
         )
         if released.ingredients:
             await self._recorder.record(

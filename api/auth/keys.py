@@ -26,6 +26,14 @@ class KeysUnavailable(Exception):
     """The signing key a token needs cannot be fetched now (HTTP 503)."""
 
 
+async def fetch_json(url: str) -> Any:
+    """The JSON document at ``url`` (``httpx.HTTPError`` or ``ValueError`` when there is none)."""
+    async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS) as client:
+        response = await client.get(url)
+        response.raise_for_status()
+        return response.json()
+
+
 class KeySource(Protocol):
     """Finds the public key with a given key id."""
 
@@ -85,10 +93,7 @@ class JwksKeys:
     async def _refresh(self, kid: str) -> None:
         self._tried_at = time.monotonic()
         try:
-            async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS) as client:
-                response = await client.get(self._url)
-                response.raise_for_status()
-                keys = signing_keys(response.json())
+            keys = signing_keys(await fetch_json(self._url))
         except (httpx.HTTPError, ValueError, AttributeError) as error:
             log.warning("cannot fetch JWKS from %s: %s", self._url, error)
             if kid not in self._keys:

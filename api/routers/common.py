@@ -52,20 +52,26 @@ async def ensure_visible(runtime: Runtime, order_id: str, viewer: Principal) -> 
     """404 before anything changes when a customer names an order that is not its own."""
     if viewer.role != "customer":
         return
-    current = await runtime.gateway.view(order_id) or await runtime.gateway.state(order_id)
+    current = await _current_view(runtime, order_id)
     if current is None or hidden_from(viewer, current.customer_id):
         raise not_found(order_id)
 
 
 async def read_order(runtime: Runtime, order_id: str, viewer: Principal) -> OrderResponse:
-    """The order's view as of one moment; its live state only until the first one is recorded."""
+    """The order's view as of one moment; 404 when unknown or not the viewer's."""
+    view = await _current_view(runtime, order_id)
+    if view is None or hidden_from(viewer, view.customer_id):
+        raise not_found(order_id)
+    return order_response(runtime.settings, viewer, view)
+
+
+async def _current_view(runtime: Runtime, order_id: str) -> OrderView | None:
+    """The recorded view; the live state only until the first one is recorded."""
     view = await runtime.gateway.view(order_id)
     if view is None:
         live = await runtime.gateway.state(order_id)
         view = OrderView(**live.model_dump()) if live is not None else None
-    if view is None or hidden_from(viewer, view.customer_id):
-        raise not_found(order_id)
-    return order_response(runtime.settings, viewer, view)
+    return view
 
 
 async def after_change(runtime: Runtime, state: OrderState, viewer: Principal) -> OrderResponse:

@@ -1,11 +1,12 @@
 """Customers place, read and cancel their own orders; staff read all; admins place for anyone."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 
-from api.deps import AnyRole, CustomerOrAdminRole, RuntimeDep
+from api.deps import AnyRole, CustomerOrAdminRole, FeedDep, RuntimeDep
 from api.routers.common import (
     ORDER_ERRORS,
     TRANSITION_ERRORS,
@@ -14,10 +15,12 @@ from api.routers.common import (
     ensure_visible,
     read_order,
 )
+from api.runtime import Runtime
 from api.schemas import CancelRequest, OrderList, OrderResponse, PlaceOrderRequest
 from api.views import order_response, placed, summary
 from domain.commands import CancelOrder, PlaceOrder
 from domain.order import OrderStatus
+from services.change_feed import wait_for_status
 from workflows.gateway import OrderConflict
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -81,11 +84,8 @@ async def place_order(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail) from None
     # A repeated key shows the order as it is now; a new order, as placed, until first recorded.
     known = await runtime.gateway.view(order.order_id)
-    view = (
-        order_response(runtime.settings, caller, known)
-        if known
-        else placed(runtime.settings, order)
-    )
+    settings = runtime.settings
+    view = order_response(settings, caller, known) if known else placed(settings, order)
     response.headers["Location"] = view.links.self
     return view
 
@@ -103,10 +103,50 @@ async def list_orders(
     return OrderList(orders=[summary(runtime.settings, s) for s in snapshots])
 
 
+WaitFor = Annotated[
+    OrderStatus | None,
+    Query(description="Answer once the order has reached this status (or a terminal one)"),
+]
+Timeout = Annotated[
+    float,
+    Query(
+        alias="timeout",
+        gt=0,
+        le=30,
+        description="With wait_for: answer after this many seconds at most",
+    ),
+]
+
+
 @router.get("/{order_id}", responses=ORDER_ERRORS)
-async def get_order(order_id: OrderId, caller: AnyRole, runtime: RuntimeDep) -> OrderResponse:
-    """Read an order (yours, or any as staff): live status from its workflow, timeline stored."""
+async def get_order(
+    order_id: OrderId,
+    caller: AnyRole,
+    runtime: RuntimeDep,
+    feed: FeedDep,
+    wait_for: WaitFor = None,
+    wait_seconds: Timeout = 10.0,
+) -> OrderResponse:
+    """Read an order (yours, or any as staff); with ``wait_for``, once it gets there or at timeout.
+
+    Waiting listens to the process's change feed, not to the order's workflow.
+    """
+    if wait_for is not None:
+        await ensure_visible(runtime, order_id, caller)
+        await wait_for_status(
+            feed, order_id, wait_for, wait_seconds, stored_status(runtime, order_id)
+        )
     return await read_order(runtime, order_id, caller)
+
+
+def stored_status(runtime: Runtime, order_id: str) -> Callable[[], Awaitable[OrderStatus | None]]:
+    """Reads the order's status from the read model."""
+
+    async def read() -> OrderStatus | None:
+        stored = await runtime.services.orders.get(order_id)
+        return stored.status if stored else None
+
+    return read
 
 
 @router.post("/{order_id}/cancel", responses=TRANSITION_ERRORS)

@@ -55,4 +55,5 @@ retry ensure_search_attribute OrderStatus Keyword
 retry ensure_search_attribute CustomerId Keyword
 retry ensure_search_attribute OrderTotal Double
 retry ensure_search_attribute PizzaCount Int
+retry ensure_search_attribute NeedsAttention Bool
 echo "temporal-setup: done"

@@ -3,7 +3,7 @@ keeps each order's confirmed and refunded cents, so revenue never counts a refun
 or a refund of an order it never counted.
 
 Revision ID: 0005_read_model_version
-Revises: 0003_order_contacts
+Revises: 0004_needs_attention
 Create Date: 2026-12-01 21:50:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0005_read_model_version"
-down_revision: str | None = "0003_order_contacts"
+down_revision: str | None = "0004_needs_attention"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

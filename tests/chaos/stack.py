@@ -46,6 +46,7 @@ class UpStack:
             self.env["PIZZERIA_DATABASE_URL"] = database_url
         self.log_path = tmp_path / "up.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self.placed: set[str] = set()  # every order id the drills placed on this stack
 
     @property
     def url(self) -> str:

@@ -153,6 +153,9 @@ def test_up_serves_orders_stops_cleanly_and_keeps_state_across_restarts(stack) -
     )
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "Final state of every order" in demo.stdout
+    assert f"{stack.url}/kitchen" in demo.stdout  # the boards, to watch the evening live
+    assert "SMS provider is back" in demo.stdout  # the outage ends during the evening ...
+    assert "pending" not in demo.stdout.split("Final state of every order")[1]  # ... texts went
 
     assert stack.terminate() == 0
     _, alive = psutil.wait_procs(children, timeout=10)

@@ -85,6 +85,8 @@ async def test_ledgers_the_services_wrote_reconcile_and_a_vanished_portion_is_ca
     services: Services, engine, database_url: str
 ) -> None:
     await confirm(services, "kept")
+    for moved in ("cooking", "ready"):
+        await services.kitchen.set_status("kept", moved)
     await record(services, "kept", OrderStatus.DELIVERED)
     await confirm(services, "undone")
     await cancel(services, "undone")

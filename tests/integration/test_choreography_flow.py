@@ -226,7 +226,7 @@ async def test_a_cancel_whose_undo_does_not_finish_in_time_says_so_with_503(tmp_
     with nats_server(tmp_path / "nats") as server:
         settings = choreo_settings(tmp_path, server.url, choreo_cancel_wait_seconds=1.0)
         async with choreography_stack(settings) as stack:
-            desk = OrderDesk(stack.http, None, stack.settings)  # type: ignore[arg-type]
+            desk = OrderDesk(stack.http, None, settings)  # type: ignore[arg-type]
             order_id = await desk.confirmed()
             await desk.call("PUT", "/admin/faults/payments", "admin", json={"mode": "down"})
 

@@ -130,7 +130,11 @@ def _to_json(payload: Any) -> dict[str, Any]:
 
 def test_production_refuses_to_start_without_payload_keys(stack_settings: Settings) -> None:
     production = stack_settings.model_copy(
-        update={"env": "production", "tokens": {"s3cret-admin": "admin"}, "codec_keys": []}
+        update={
+            "env": "production",
+            "auth_jwks_url": "http://127.0.0.1:9/jwks.json",
+            "codec_keys": [],
+        }
     )
     with pytest.raises(CodecKeyError, match="PIZZERIA_CODEC_KEYS"):
         create_app(production)

@@ -7,6 +7,7 @@ released it) hands over to the standby on its next try.
 
 import asyncio
 from collections import Counter
+from collections.abc import Mapping
 
 from choreography.relay import Relay
 from choreography.relay_lease import AdvisoryLease
@@ -25,7 +26,9 @@ class RecordingBroker:
     def __init__(self) -> None:
         self.published: list[str] = []
 
-    async def publish(self, subject: str, body: bytes, message_id: str) -> None:
+    async def publish(
+        self, subject: str, body: bytes, message_id: str, headers: Mapping[str, str] | None = None
+    ) -> None:
         self.published.append(message_id)
         await asyncio.sleep(0)  # let the other relay run between publishes
 

@@ -15,13 +15,20 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowUpdateStage
 from temporalio.testing import WorkflowEnvironment
 
-from domain.commands import CancelOrder
+from domain.commands import (
+    CancelOrder,
+    MarkDelivered,
+    PickUp,
+    StartCooking,
+)
+from domain.events import OrderReady
 from domain.order import OrderStatus
 from infra.binaries import binary
 from infra.database import make_engine, make_session_factory
@@ -36,8 +43,17 @@ from tests.support import (
     wait_for_state,
 )
 from worker import build_worker
-from workflows.contracts import OrderInput
-from workflows.names import UPDATE_CANCEL, search_attribute_flags, workflow_id
+from workflows.contracts import OrderInput, RetryCompensation
+from workflows.names import (
+    SIGNAL_DOMAIN_EVENT,
+    UPDATE_CANCEL,
+    UPDATE_MARK_DELIVERED,
+    UPDATE_PICK_UP,
+    UPDATE_RETRY_COMPENSATION,
+    UPDATE_START_COOKING,
+    search_attribute_flags,
+    workflow_id,
+)
 from workflows.order import OrderWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -58,10 +74,44 @@ async def payment_declined(handle: Handle, services: Services, order_id: str) ->
     await handle.result()
 
 
+async def operator_cancelled(handle: Handle, services: Services, order_id: str) -> None:
+    await wait_for_state(handle, status_is(OrderStatus.CONFIRMED))
+    await handle.cancel()
+
+
+async def early_ready(handle: Handle, services: Services, order_id: str) -> None:
+    await wait_for_state(handle, status_is(OrderStatus.CONFIRMED))
+    ready = OrderReady(event_id=uuid.uuid4(), order_id=order_id, occurred_at=datetime.now(UTC))
+    await handle.signal(SIGNAL_DOMAIN_EVENT, ready)
+    await wait_for_state(handle, lambda state: state.held_events == ["OrderReady"])
+    await handle.execute_update(UPDATE_START_COOKING, StartCooking(order_id=order_id))
+    await wait_for_state(handle, status_is(OrderStatus.READY))
+    await handle.execute_update(UPDATE_PICK_UP, PickUp(order_id=order_id, driver_id="driver-7"))
+    await handle.execute_update(UPDATE_MARK_DELIVERED, MarkDelivered(order_id=order_id))
+
+
+async def refund_stuck(handle: Handle, services: Services, order_id: str) -> None:
+    """Payments down through the refund's retry bound (minutes), then an admin's retry."""
+    await wait_for_state(handle, status_is(OrderStatus.CONFIRMED))
+    await services.faults.set("payments", Fault(mode="down"))
+    cancel = CancelOrder(order_id=order_id)
+    await handle.start_update(UPDATE_CANCEL, cancel, wait_for_stage=WorkflowUpdateStage.ACCEPTED)
+    await wait_for_state(handle, lambda s: s.needs_attention, advance_time=_pause, attempts=600)
+    await services.faults.clear("payments")
+    await handle.execute_update(UPDATE_RETRY_COMPENSATION, RetryCompensation(order_id=order_id))
+
+
+async def _pause() -> None:
+    await asyncio.sleep(1)
+
+
 SCENARIOS: dict[str, Callable[[Handle, Services, str], Awaitable[None]]] = {
     "delivered": delivered,
     "cancelled": cancelled,
     "payment_declined": payment_declined,
+    "operator_cancelled": operator_cancelled,
+    "early_ready": early_ready,
+    "refund_stuck": refund_stuck,
 }
 
 

@@ -35,6 +35,8 @@ def test_there_are_histories_of_delivered_and_compensated_orders() -> None:
     assert {"delivered", "cancelled", "payment_declined"} <= set(TEXTS)
     # Recorded after the notify-in-background patch: both branches stay covered.
     assert {"cancelled-v2", "payment_declined-v2"} <= set(TEXTS)
+    # Recorded after the operator-cancel, early-event and waits-for-a-person patches.
+    assert {"operator_cancelled-v4-enc", "early_ready-v4-enc", "refund_stuck-v4-enc"} <= set(TEXTS)
 
 
 def test_both_clear_and_encrypted_histories_are_kept() -> None:

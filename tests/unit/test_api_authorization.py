@@ -62,6 +62,7 @@ DRIVER_ONLY = (401, 403, 403, 403, 200, 403)
 TABLE: dict[tuple[str, str], tuple[tuple[int, ...], Any]] = {
     ("GET", "/healthz"): (PUBLIC, None),
     ("GET", "/readyz"): (PUBLIC, None),
+    ("GET", "/metrics"): (PUBLIC, None),
     ("GET", "/menu"): (PUBLIC, None),
     ("GET", "/openapi.json"): (PUBLIC, None),
     ("GET", "/docs"): (PUBLIC, None),
@@ -81,6 +82,9 @@ TABLE: dict[tuple[str, str], tuple[tuple[int, ...], Any]] = {
     ("DELETE", "/admin/faults/{provider}"): ((401, 403, 403, 403, 403, 204), None),
     ("GET", "/admin/inventory"): (STAFF_ONLY, None),
     ("PUT", "/admin/inventory/{ingredient}"): (ADMIN_ONLY, {"quantity": 500}),
+    ("GET", "/admin/orders"): (ADMIN_ONLY, None),
+    ("POST", "/admin/orders/{order_id}/compensation/retry"): (ADMIN_ONLY, None),
+    ("POST", "/admin/orders/{order_id}/compensation/resolve"): (ADMIN_ONLY, {"note": "by hand"}),
     ("POST", "/codec/encode"): ((401, 403, 403, 200, 403, 200), {"payloads": []}),
     ("POST", "/codec/decode"): ((401, 403, 403, 200, 403, 200), {"payloads": []}),
 }
@@ -132,13 +136,19 @@ async def stack(tmp_path: Path) -> AsyncIterator[tuple[Stack, Any]]:
 
 
 def endpoints(routes: list[BaseRoute], prefix: str = "") -> set[tuple[str, str]]:
-    """Every (method, path) the routes serve, mounted sub-applications included."""
+    """Every (method, path) the routes serve, mounted sub-applications included.
+
+    The pages (tag "pages", web/) sign in with a cookie, not a bearer token:
+    tests/unit/test_web_pages.py holds their table.
+    """
     found = set()
     for route in routes:
         if isinstance(route, Mount):
             found |= endpoints(route.routes, prefix + route.path)
             continue
         for context in iter_route_contexts([route]):
+            if "pages" in (getattr(context, "tags", None) or ()):
+                continue
             found |= {(m, prefix + str(context.path)) for m in context.methods or () if m != "HEAD"}
     return found
 

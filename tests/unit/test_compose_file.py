@@ -99,8 +99,9 @@ def test_every_service_has_a_pinned_image_or_a_build() -> None:
         repository, _, tag = image.rpartition(":")
         assert repository and "/" not in tag, f"{name}: image {image!r} has no tag"
         assert tag != "latest", f"{name}: image {image!r} is not pinned"
-        # PostgreSQL's exact versions have two parts (16.10); the others have three.
-        assert re.match(r"\d+\.\d+", tag), f"{name}: {image!r} is not an exact version"
+        # PostgreSQL's exact versions have two parts (16.10); the others have three,
+        # Prometheus's with a leading v (v3.4.1).
+        assert re.match(r"v?\d+\.\d+", tag), f"{name}: {image!r} is not an exact version"
 
 
 def test_every_long_running_service_has_a_healthcheck() -> None:
@@ -182,6 +183,20 @@ def test_the_realm_has_the_four_roles_and_puts_role_and_audience_in_tokens() -> 
     assert role["claim.name"] == "role" and role["access.token.claim"] == "true"
 
 
+def test_the_pages_sign_in_at_a_realm_client_with_pkce_and_the_public_callback() -> None:
+    environment = SERVICES["api"]["environment"]
+    issuer = urlparse(environment["PIZZERIA_OIDC_ISSUER_URL"])
+    assert issuer.hostname == "keycloak" and issuer.path == f"/realms/{REALM['realm']}"
+    client = next(
+        c for c in REALM["clients"] if c["clientId"] == environment["PIZZERIA_OIDC_CLIENT_ID"]
+    )
+    public_url = environment["PIZZERIA_PUBLIC_URL"].split(":-", 1)[1].rstrip("}")
+    assert client["standardFlowEnabled"] and not client.get("directAccessGrantsEnabled")
+    assert client["redirectUris"] == [f"{public_url}/signin/callback"]
+    assert client["attributes"]["pkce.code.challenge.method"] == "S256"
+    assert client["protocolMappers"] == REALM["clients"][0]["protocolMappers"]  # aud and role
+
+
 def test_keycloak_imports_the_realm_export_it_mounts() -> None:
     keycloak = SERVICES["keycloak"]
     assert "--import-realm" in keycloak["command"]
@@ -229,7 +244,7 @@ def test_mounted_files_and_entrypoint_scripts_exist() -> None:
 
 def test_temporal_setup_registers_the_workflow_search_attributes() -> None:
     script = (REPO / "deploy/temporal/setup-namespace.sh").read_text()
-    kinds = {"KEYWORD": "Keyword", "DOUBLE": "Double", "INT": "Int"}
+    kinds = {"KEYWORD": "Keyword", "DOUBLE": "Double", "INT": "Int", "BOOL": "Bool"}
     for key in SEARCH_ATTRIBUTES:
         line = f"ensure_search_attribute {key.name} {kinds[key.indexed_value_type.name]}"
         assert line in script
@@ -274,7 +289,12 @@ def test_the_app_is_configured_only_by_settings_the_cluster_topology_also_reads(
     from infra.settings import Settings
 
     known = {f"PIZZERIA_{name.upper()}" for name in Settings.model_fields} | {"TEMPORAL_ADDRESS"}
-    configured = set(SERVICES["api"]["environment"]) | set(SERVICES["worker"]["environment"])
+    configured = {
+        name
+        for service in ("api", "worker", "relay", "consumers")
+        for name in SERVICES[service]["environment"]
+        if name.startswith("PIZZERIA_") or name == "TEMPORAL_ADDRESS"
+    }
     assert configured <= known, configured - known
     for name in ("NATS_SERVERS", "STREAM_REPLICAS", "WORKER_CONCURRENCY", "CONSUMER_CONCURRENCY"):
         assert f"PIZZERIA_{name}" in SERVICES["consumers"]["environment"]
@@ -283,3 +303,41 @@ def test_the_app_is_configured_only_by_settings_the_cluster_topology_also_reads(
 def test_the_cluster_runs_two_of_every_app_piece() -> None:
     for name in ("api", "worker", "relay", "consumers"):
         assert SERVICES[name]["deploy"]["replicas"] == 2, name
+
+
+APP_PROCESSES = {"api": 8000, "worker": 9464, "relay": 9464, "consumers": 9464}
+"""Each app service and the port its Prometheus text is served on."""
+
+
+def test_telemetry_runs_a_collector_jaeger_prometheus_and_grafana() -> None:
+    assert {"otel-collector", "jaeger", "prometheus", "grafana"} <= set(SERVICES)
+    environment = COMPOSE["x-app"]["environment"]
+    assert "otel-collector:4318" in environment["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    assert environment["PIZZERIA_METRICS_PORT"] == "9464"
+    collector = yaml.safe_load((REPO / "deploy/otel/collector.yaml").read_text())
+    (pipeline,) = collector["service"]["pipelines"].values()
+    (exporter,) = pipeline["exporters"]
+    assert collector["exporters"][exporter]["endpoint"] == "jaeger:4317"
+
+
+def test_prometheus_scrapes_every_app_process_where_it_serves_metrics() -> None:
+    config = yaml.safe_load((REPO / "deploy/prometheus/prometheus.yml").read_text())
+    scraped = {
+        name: target["port"]
+        for job in config["scrape_configs"]
+        for target in job.get("dns_sd_configs", [])
+        for name in target["names"]
+    }
+    assert scraped == APP_PROCESSES
+
+
+def test_grafana_provisions_the_prometheus_source_and_the_dashboard() -> None:
+    mounts = dict(volume.split(":")[:2] for volume in SERVICES["grafana"]["volumes"])
+    assert mounts["./deploy/grafana/provisioning"] == "/etc/grafana/provisioning"
+    provider = yaml.safe_load(
+        (REPO / "deploy/grafana/provisioning/dashboards/pizzeria.yaml").read_text()
+    )
+    (dashboards,) = [p["options"]["path"] for p in provider["providers"]]
+    assert mounts["./deploy/grafana/dashboards"] == dashboards
+    dashboard = json.loads((REPO / "deploy/grafana/dashboards/pizzeria.json").read_text())
+    assert all(target["expr"] for panel in dashboard["panels"] for target in panel["targets"])

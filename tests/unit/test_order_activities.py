@@ -16,6 +16,7 @@ from services.container import Services
 from services.messages import (
     ChargePayment,
     Fault,
+    MoveTicket,
     OpenTicket,
     OrderSnapshot,
     RecordEvents,
@@ -136,3 +137,35 @@ async def test_recording_events_twice_appends_them_once_and_counts_them_once(
     view = await services.orders.get("o-1")
     assert view is not None and [entry.type for entry in view.timeline] == ["OrderPlaced"]
     assert (await services.analytics.metrics()).placed == 1
+
+
+async def test_a_ticket_move_riding_on_a_record_moves_the_ticket_once_and_only_forward(
+    env: ActivityEnvironment, activities: OrderActivities, services: Services
+) -> None:
+    await env.run(
+        activities.open_kitchen_ticket,
+        OpenTicket(order_id="o-1", idempotency_key="k-open", items=ITEMS),
+    )
+    snapshot = OrderSnapshot(
+        order_id="o-1",
+        status=OrderStatus.READY,
+        customer_id="c",
+        total=Decimal("27.00"),
+        items=ITEMS,
+    )
+    ready = MoveTicket(order_id="o-1", idempotency_key="k-ready", status="ready")
+    cooking = MoveTicket(order_id="o-1", idempotency_key="k-cooking", status="cooking")
+
+    await env.run(
+        activities.record_events, RecordEvents(snapshot=snapshot, events=[], ticket=ready)
+    )
+    await env.run(
+        activities.record_events, RecordEvents(snapshot=snapshot, events=[], ticket=ready)
+    )
+    # A late retry of the earlier move must not walk the ticket back.
+    await env.run(
+        activities.record_events, RecordEvents(snapshot=snapshot, events=[], ticket=cooking)
+    )
+
+    ticket = await services.kitchen.ticket("o-1")
+    assert ticket is not None and ticket.status == "ready"

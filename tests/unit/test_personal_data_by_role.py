@@ -56,8 +56,7 @@ def view(status: OrderStatus, driver_id: str | None = None) -> OrderView:
 
 
 def shown(viewer: Principal, stored: OrderView) -> str:
-    response = order_response(Settings(_env_file=None), viewer, stored)
-    return response.model_dump_json()
+    return order_response(Settings(_env_file=None), viewer, stored).model_dump_json()
 
 
 @pytest.mark.parametrize(

@@ -54,8 +54,8 @@ async def test_happy_path_reaches_delivered_with_every_side_effect_once(saga: Sa
     assert [entry.type for entry in view.timeline] == result.event_types
     ledger = await saga.services.payments.ledger(order_id)
     assert [(entry.kind, entry.amount) for entry in ledger] == [("charge", result.total)]
-    tickets = [t for t in await saga.services.kitchen.queue() if t.order_id == order_id]
-    assert len(tickets) <= 1
+    ticket = await saga.services.kitchen.ticket(order_id)
+    assert ticket is not None and ticket.status == "ready"
 
 
 async def test_each_status_change_is_in_the_read_model_as_it_happens(saga: Saga) -> None:
@@ -107,14 +107,53 @@ async def test_domain_events_arrive_as_signals_and_a_repeated_event_id_applies_o
     assert [e.event_id for e in view.timeline].count(str(cooking.event_id)) == 1
 
 
-async def test_signal_that_would_skip_a_stage_is_ignored(saga: Saga) -> None:
+async def test_an_early_ready_event_is_held_until_cooking_starts_then_applied(
+    saga: Saga,
+) -> None:
     handle = await saga.start()
     state = await wait_for_state(handle, status_is(S.CONFIRMED))
     envelope = {"order_id": state.order_id, "occurred_at": datetime.now(UTC)}
-    await handle.signal(SIGNAL_DOMAIN_EVENT, OrderReady(event_id=uuid4(), **envelope))
+    ready = OrderReady(event_id=uuid4(), **envelope)
+    await handle.signal(SIGNAL_DOMAIN_EVENT, ready)
+
+    held = await wait_for_state(handle, lambda s: s.held_events == ["OrderReady"])
+    assert held.status is S.CONFIRMED
     await handle.execute_update(UPDATE_START_COOKING, StartCooking(order_id=state.order_id))
-    state = await wait_for_state(handle, status_is(S.COOKING))
-    assert "OrderReady" not in state.event_types
+
+    state = await wait_for_state(handle, status_is(S.READY))
+    business = [t for t in state.event_types if not t.startswith("Notification")]
+    assert business[-2:] == ["OrderCookingStarted", "OrderReady"] and state.held_events == []
+    view = await saga.services.orders.get(state.order_id)
+    assert view is not None and str(ready.event_id) in [e.event_id for e in view.timeline]
+
+
+async def test_many_early_events_for_one_stage_are_held_once_and_applied_once(
+    saga: Saga,
+) -> None:
+    handle = await saga.start()
+    state = await wait_for_state(handle, status_is(S.CONFIRMED))
+    envelope = {"order_id": state.order_id, "occurred_at": datetime.now(UTC)}
+    for _ in range(30):  # a chatty kitchen display: each with its own id
+        await handle.signal(SIGNAL_DOMAIN_EVENT, OrderReady(event_id=uuid4(), **envelope))
+    await handle.signal(SIGNAL_DOMAIN_EVENT, OrderCookingStarted(event_id=uuid4(), **envelope))
+
+    state = await wait_for_state(handle, status_is(S.READY))
+    assert state.event_types.count("OrderReady") == 1 and state.held_events == []
+
+
+async def test_the_kitchen_ticket_follows_the_order_to_cooking_and_ready(saga: Saga) -> None:
+    handle = await saga.start()
+    order_id = (await wait_for_state(handle, status_is(S.CONFIRMED))).order_id
+    await handle.execute_update(UPDATE_START_COOKING, StartCooking(order_id=order_id))
+    cooking = await saga.services.kitchen.ticket(order_id)
+    assert cooking is not None and cooking.status == "cooking"
+
+    await drive_to_delivered(handle, order_id, start=False)
+    await handle.result()
+
+    ready = await saga.services.kitchen.ticket(order_id)
+    assert ready is not None and ready.status == "ready"  # a delivered order's ticket is done
+    assert order_id not in {ticket.order_id for ticket in await saga.services.kitchen.queue()}
 
 
 async def test_kitchen_sla_breach_emits_order_delayed_and_texts_the_customer(saga: Saga) -> None:

@@ -4,8 +4,8 @@ A database migrated from an earlier revision already has stock: its levels
 are recorded as a stock-take at migration time, the baseline the audit counts
 from.
 
-Revision ID: 0003_stock_adjustments
-Revises: 0002
+Revision ID: 0006_stock_adjustments
+Revises: 0005_read_model_version
 Create Date: 2026-12-01 21:50:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0003_stock_adjustments"
+revision: str = "0006_stock_adjustments"
 down_revision: str | None = "0005_read_model_version"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
