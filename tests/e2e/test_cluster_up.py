@@ -20,7 +20,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.chaos.conftest import assert_audit_clean
+from tests.chaos.fixtures import assert_audit_clean
 from tests.chaos.drill import Drill
 from tests.chaos.shopper import GIVE_UP_SECONDS, ORDER, RETRY_SECONDS, Shopper
 from tests.chaos.stack import UpStack
