@@ -20,8 +20,8 @@ import httpx
 import psutil
 import pytest
 
-from tests.chaos.fixtures import assert_audit_clean
 from tests.chaos.drill import Drill
+from tests.chaos.fixtures import assert_audit_clean
 from tests.chaos.shopper import GIVE_UP_SECONDS, ORDER, RETRY_SECONDS, Shopper
 from tests.chaos.stack import UpStack
 from tests.integration.nats_cluster import free_port_block
