@@ -88,10 +88,8 @@ class OrderActivities:
     async def record_events(self, request: RecordEvents) -> None:
         """Local activity: append events to the log, update the read model and analytics.
 
-        A ticket move that rides along is applied too; moving a ticket to a status it
-        has (or is past) changes nothing, so a retried append is harmless.
+        A ticket move that rides along is applied too, in the same transaction; moving a
+        ticket to a status it has (or is past) changes nothing, so a retried append is
+        harmless.
         """
-        await self._services.orders.record(request)
-        await self._services.analytics.record(*request.events)
-        if request.ticket is not None:
-            await self._services.kitchen.set_status(request.ticket.order_id, request.ticket.status)
+        await self._services.recording.record(request)

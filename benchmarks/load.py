@@ -21,8 +21,9 @@ from benchmarks.baseline import (
     UPDATES,
     BaselineState,
     Step,
+    initial_search_attributes,
 )
-from workflows.names import workflow_id
+from workflows.names import SA_ORDER_STATUS, workflow_id
 
 ORDER_TIMEOUT_SECONDS = 120.0
 FIRST_POLL_SECONDS = 0.02
@@ -31,6 +32,7 @@ LONGEST_POLL_SECONDS = 0.1
 SETTLED = frozenset({"CONFIRMED", "REJECTED", "CANCELLED", "DELIVERED"})
 # What a status read that got no answer counts as: a client polling a read simply asks again.
 UNANSWERED = "UNANSWERED"
+WAIT_CONFIRMED = {"wait_for": "CONFIRMED", "timeout": "30"}
 CUSTOMER = {"Authorization": "Bearer dev-customer-token"}
 KITCHEN = {"Authorization": "Bearer dev-kitchen-token"}
 DRIVER = {"Authorization": "Bearer dev-driver-token"}
@@ -103,7 +105,8 @@ async def api_order(target: Target, index: int) -> OrderTiming:
 
     async def read_status() -> str:
         try:
-            answer = await http.get(f"/orders/{order_id}", headers=CUSTOMER)
+            # The API answers once the order is CONFIRMED or has ended: one wait, not a poll loop.
+            answer = await http.get(f"/orders/{order_id}", params=WAIT_CONFIRMED, headers=CUSTOMER)
         except httpx.TransportError:
             return UNANSWERED
         if answer.status_code == httpx.codes.SERVICE_UNAVAILABLE:
@@ -133,16 +136,24 @@ async def saga_order_until_closed(target: Target, index: int) -> OrderTiming:
 
 
 async def baseline_order(target: Target, index: int) -> OrderTiming:
-    """Start the bare workflow, poll its query until confirmed, then send the four updates."""
+    """Start the bare workflow, poll its ``OrderStatus`` until confirmed, then send the updates.
+
+    The status is read with a describe call (the server's copy of the search attributes),
+    not a query: the saga's clients read the read model and never query its workflow.
+    """
     started, order_id = time.perf_counter(), f"bench-{target.run_id}-{index}"
     handle = await target.temporal.start_workflow(
-        BASELINE_WORKFLOW, order_id, id=order_id, task_queue=BASELINE_TASK_QUEUE
+        BASELINE_WORKFLOW,
+        order_id,
+        id=order_id,
+        task_queue=BASELINE_TASK_QUEUE,
+        search_attributes=initial_search_attributes(),
     )
     place_seconds = time.perf_counter() - started
 
     async def read_status() -> str:
-        state: BaselineState = await handle.query("state", result_type=BaselineState)
-        return state.status
+        described = await handle.describe()
+        return described.typed_search_attributes.get(SA_ORDER_STATUS) or "PLACED"
 
     _, polls = await poll_until(read_status, frozenset({"CONFIRMED"}))
     status = ""

@@ -14,6 +14,8 @@ import psutil  # type: ignore[import-untyped]  # no stubs pinned
 
 SAMPLE_SECONDS = 0.25
 LOAD_GENERATOR = "load generator"
+WHOLE_TREE = frozenset({"database"})
+"""Roles whose CPU includes their children's."""
 
 
 # Each piece of the stack is one process (the dev server is a single Go binary, uvicorn
@@ -22,6 +24,15 @@ def _cpu_seconds(process: psutil.Process) -> float:
     with contextlib.suppress(psutil.NoSuchProcess):
         times = process.cpu_times()
         return float(times.user + times.system)
+    return 0.0
+
+
+def _tree_cpu_seconds(process: psutil.Process) -> float:
+    """A server that forks per connection (PostgreSQL): itself, its children, the reaped ones."""
+    with contextlib.suppress(psutil.NoSuchProcess):
+        times = process.cpu_times()
+        reaped = float(times.children_user + times.children_system)
+        return _cpu_seconds(process) + reaped + sum(map(_cpu_seconds, process.children(True)))
     return 0.0
 
 
@@ -43,7 +54,10 @@ class ResourceProbe:
         self._sampler: asyncio.Task[None] | None = None
 
     def _cpu_now(self) -> dict[str, float]:
-        return {role: sum(map(_cpu_seconds, ps)) for role, ps in self._processes.items()}
+        return {
+            role: sum(map(_tree_cpu_seconds if role in WHOLE_TREE else _cpu_seconds, ps))
+            for role, ps in self._processes.items()
+        }
 
     def _sample_rss(self) -> None:
         for role, processes in self._processes.items():

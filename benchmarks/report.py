@@ -78,6 +78,11 @@ def _worker(result: ScenarioResult, values: dict[str, float]) -> float:
     return values.get("baseline worker" if result.mode == "baseline" else "worker", 0.0)
 
 
+def in_flight(result: ScenarioResult) -> str:
+    """Closed loop: the orders kept in flight; open loop: the offered rate."""
+    return f"@{result.rate:g}/s" if result.rate is not None else str(result.concurrency)
+
+
 def latency_table(results: Sequence[ScenarioResult]) -> Table:
     """Throughput and latency, one row per run."""
     ratio = overhead(results)
@@ -103,7 +108,7 @@ def latency_table(results: Sequence[ScenarioResult]) -> Table:
         out.add_row(
             r.name,
             str(r.workers),
-            str(r.concurrency),
+            in_flight(r),
             f"{r.orders - r.errors}/{r.errors}",
             f"{r.orders_per_second:.1f}",
             *(f"{e2e[p]:.0f}" for p in ("p50", "p95", "p99")),
@@ -131,6 +136,24 @@ def cost_table(results: Sequence[ScenarioResult]) -> Table:
     return out
 
 
+def profile_table(results: Sequence[ScenarioResult]) -> Table:
+    """``--profile``: per run and process, Python CPU and the packages it went to."""
+    out = Table(title="pizzeria bench: where each process's Python CPU goes (py-spy)")
+    for column in ("scenario", "process", "CPU ms/order", "samples", "sandbox import"):
+        out.add_column(column, justify="left" if column in ("scenario", "process") else "right")
+    out.add_column("top packages (share of Python samples)")
+    for r in results:
+        for role, p in r.profile.items():
+            if not p.samples:
+                continue  # a process this run did not use (the baseline worker in a saga run)
+            top = ", ".join(f"{name} {share:.0%}" for name, share in p.packages.items())
+            out.add_row(
+                r.name, role, _by_role(r.cpu_ms_per_order, role),
+                str(p.samples), f"{p.sandbox_import_share:.1%}", top,
+            )  # fmt: skip
+    return out
+
+
 def markdown(results: Sequence[ScenarioResult]) -> str:
     """The latency and cost tables as one Markdown table (for docs/performance.md)."""
     head = (
@@ -144,7 +167,7 @@ def markdown(results: Sequence[ScenarioResult]) -> str:
         cpu = dict(r.cpu_ms_per_order, worker=_worker(r, r.cpu_ms_per_order))
         rss = dict(r.peak_rss_mb, worker=_worker(r, r.peak_rss_mb))
         cells = [
-            r.name, str(r.workers), str(r.concurrency), f"{r.orders - r.errors}/{r.errors}",
+            r.name, str(r.workers), in_flight(r), f"{r.orders - r.errors}/{r.errors}",
             f"{r.orders_per_second:.1f}", f"{e2e['p50']:.0f} / {e2e['p95']:.0f} / {e2e['p99']:.0f}",
             f"{place['p50']:.1f} / {place['p99']:.1f}",
             f"{r.history.events:.0f}" if r.history.sampled else "-",

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from benchmarks.profiling import ProcessProfile
+
 MB = 1024 * 1024
 
 
@@ -32,6 +34,8 @@ class ScenarioResult(BaseModel):
     mode: str
     workers: int
     concurrency: int
+    rate: float | None = None
+    """Open loop: the offered arrival rate (orders/s); closed loop: None."""
     orders: int
     errors: int
     outcomes: dict[str, int]
@@ -44,6 +48,7 @@ class ScenarioResult(BaseModel):
     status_polls_per_order: float = 0.0
     history: History = Field(default_factory=History)
     error_samples: list[str] = Field(default_factory=list)
+    profile: dict[str, ProcessProfile] = Field(default_factory=dict)
 
 
 def percentile(values: Sequence[float], share: float) -> float:

@@ -1,12 +1,13 @@
 """Which runs make up each scenario: mode, orders, concurrency, worker processes, faults."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from benchmarks.load import OrderDriver, api_order, baseline_order, saga_order_until_closed
 
 SCENARIOS = ("saga", "baseline", "choreography", "scaling", "compensation")
 SCALING_CONCURRENCY = (1, 10, 50, 200)
 SCALING_WORKERS = 2
+OPEN_LOOP_SCENARIOS = ("saga", "baseline", "choreography")
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,10 @@ class RunPlan:
     workers: int = 1
     payment_declines: bool = False
     history: bool = True
+    rate: float | None = None
+    """Open loop at this many orders/s (Poisson arrivals); None: ``concurrency`` in flight."""
+    half_of: str | None = None
+    """Open loop at half the orders/s that run measured (resolved when this one starts)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,10 @@ class BenchOptions:
     concurrency: int
     workers: int
     scenarios: tuple[str, ...]
+    rate: float | None = None
+    """With ``--rate``: an open-loop run beside each closed saga, baseline, choreography run."""
+    rate_half: bool = False
+    """``--rate half``: each open loop offers half its closed run's measured orders/s."""
 
 
 def saga(options: BenchOptions) -> list[RunPlan]:
@@ -111,6 +120,20 @@ BUILDERS = {
 }
 
 
+def open_loop(plan: RunPlan, options: BenchOptions) -> RunPlan:
+    """The same orders as ``plan``, arriving at the asked rate instead of N in flight."""
+    name = f"{plan.name} open"
+    if options.rate_half:
+        return replace(plan, name=name, half_of=plan.name)
+    return replace(plan, name=name, rate=options.rate)
+
+
 def plan_runs(options: BenchOptions) -> list[RunPlan]:
     """Every run of the chosen scenarios, in the order the scenarios were given."""
-    return [plan for name in options.scenarios for plan in BUILDERS[name](options)]
+    plans = []
+    for name in options.scenarios:
+        closed = BUILDERS[name](options)
+        plans += closed
+        if (options.rate is not None or options.rate_half) and name in OPEN_LOOP_SCENARIOS:
+            plans += [open_loop(plan, options) for plan in closed]
+    return plans

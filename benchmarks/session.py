@@ -1,6 +1,7 @@
 """Bring the benchmark's stack up, hand out a ``Session``, and take everything down again."""
 
 import contextlib
+import dataclasses
 import os
 import tempfile
 import uuid
@@ -23,6 +24,15 @@ from services.stock import menu_ingredients
 
 # Enough portions that no run ever sells out (an out-of-stock order would be a refusal).
 PORTIONS = 10_000_000
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionExtras:
+    """What a bench adds to the stack: faults on or off, py-spy's folder, more processes."""
+
+    faults: bool = True
+    profile_dir: Path | None = None
+    pids: dict[str, list[int]] = dataclasses.field(default_factory=dict)
 
 
 async def seed_database(settings: Settings) -> None:
@@ -65,11 +75,15 @@ async def open_session(
     database_url: str | None,
     http_connections: int,
     diagnostics: Path | None = None,
+    extras: SessionExtras | None = None,
 ) -> AsyncIterator[tuple[Session, WorkerScaler]]:
     """A running stack (server, one saga worker, the baseline worker, the API) and clients."""
+    extras = extras or SessionExtras()
     with tempfile.TemporaryDirectory(prefix="pizzeria-bench-") as work_dir:
         url = database_url or f"sqlite+aiosqlite:///{work_dir}/pizzeria.db"
         env = dict(os.environ) | {"PIZZERIA_DATABASE_URL": url, "PIZZERIA_MODE": "orchestration"}
+        # As in production, the services read no fault table unless a scenario injects faults.
+        env["PIZZERIA_FAULTS_ENABLED"] = str(extras.faults).lower()
         with BenchStack(Path(work_dir), env, diagnostics) as stack:
             client = await start_temporal(stack)
             await seed_database(Settings(database_url=url))
@@ -83,7 +97,9 @@ async def open_session(
             async with httpx.AsyncClient(
                 base_url=stack.api_url, timeout=HTTP_TIMEOUT, limits=limits
             ) as http:
+                run_id = uuid.uuid4().hex[:8]
                 session = Session(
-                    stack, Path(work_dir), http, client, progress, uuid.uuid4().hex[:8]
-                )
+                    stack, Path(work_dir), http, client, progress, run_id,
+                    extras.profile_dir, extras.pids,
+                )  # fmt: skip
                 yield session, scale

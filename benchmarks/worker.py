@@ -1,6 +1,7 @@
 """``python -m benchmarks.worker``: serves the baseline workflow on its own task queue.
 
-Its concurrency settings are those of the saga's worker (``worker.build_worker``),
+Its concurrency settings and its sandbox (our own modules passed through, so no
+workflow re-imports them) are those of the saga's worker (``worker.build_worker``),
 so the two compare like for like.
 """
 
@@ -9,12 +10,16 @@ import logging
 import signal
 
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from benchmarks.baseline import BASELINE_TASK_QUEUE, BaselineWorkflow, noop, noop_record
 from infra.settings import get_settings
 from infra.temporal import connect
 
 CONCURRENCY = 200
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("benchmarks", "workflows")
+)
 
 
 async def serve() -> None:
@@ -28,6 +33,7 @@ async def serve() -> None:
         client,
         task_queue=BASELINE_TASK_QUEUE,
         workflows=[BaselineWorkflow],
+        workflow_runner=WORKFLOW_RUNNER,
         activities=[noop, noop_record],
         max_concurrent_activities=CONCURRENCY,
         max_concurrent_local_activities=CONCURRENCY,

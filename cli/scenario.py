@@ -105,16 +105,18 @@ async def deliver(http: httpx.AsyncClient, order_id: str, plan: OrderPlan, token
 
 
 async def wait_for(http: httpx.AsyncClient, order_id: str, token: str) -> str:
-    """Poll the order until payment and stock are settled (CONFIRMED, REJECTED or CANCELLED)."""
+    """Wait until payment and stock are settled (CONFIRMED, REJECTED or CANCELLED).
+
+    The API holds the request (``wait_for``) until the order gets there: no polling.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT_SECONDS
+    wait = {"wait_for": "CONFIRMED", "timeout": "30"}
     while True:
-        status = str(
-            (await _ok(http.get(f"/orders/{order_id}", headers=_auth(token)))).json()["status"]
-        )
+        answer = await _ok(http.get(f"/orders/{order_id}", params=wait, headers=_auth(token)))
+        status = str(answer.json()["status"])
         if status in SETTLED or loop.time() > deadline:
             return status
-        await asyncio.sleep(0.2)
 
 
 async def outcome(http: httpx.AsyncClient, order_id: str, token: str) -> Outcome:

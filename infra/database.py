@@ -2,11 +2,12 @@
 
 ``insert_once`` is the idempotency primitive every service uses: an
 ``INSERT … ON CONFLICT DO NOTHING`` on a unique key, so two concurrent calls
-with the same key write one row and neither has to check first. ``lock_order``
+with the same key write one row and neither has to check first (``insert_new``
+does it for many rows in one statement). ``lock_order``
 makes different calls about one order (a charge and a refund) take turns.
 """
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,20 @@ async def insert_once(
     statement = insert(table).values(**values).on_conflict_do_nothing()
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def insert_new(
+    session: AsyncSession, model: type[SQLModel], rows: Sequence[Mapping[str, Any]], key: str
+) -> set[Any]:
+    """``insert_once`` for many rows in one statement; the ``key`` values this call wrote."""
+    if not rows:
+        return set()
+    table = model.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table).values(list(rows)).on_conflict_do_nothing()
+    written = await session.execute(statement.returning(table.c[key]))
+    return set(written.scalars().all())
 
 
 async def lock_order(session: AsyncSession, scope: str, order_id: str) -> None:

@@ -7,7 +7,16 @@ on a TCP port. PostgreSQL refuses to run as root, so under root it runs as
 ``nobody``, which may not be able to reach a checkout (a clone under a 0700
 home or ``mktemp -d``): it then runs a copy of the binaries made once in a
 root-owned, world-readable cache under the temporary directory
-(``reachable_binaries``). ``pizzeria up --topology cluster`` and the tests use it.
+(``reachable_binaries``).
+
+``PostgresDirectory`` is one server's directory and tools: ``pizzeria up
+--topology cluster`` keeps one under the data directory and runs the server as
+its child. ``EmbeddedPostgres`` is a throwaway one (the tests' ``postgres_server``
+fixture, ``pizzeria bench --database postgres`` without a URL): a private
+temporary directory, a free port, fsync off (a test database need not survive a
+crash); ``stop()`` stops it and deletes the directory, and should its owner die
+without getting there (SIGKILL, a timeout's SIGTERM), a watchdog process
+started with the server does the same. The package is a dev dependency.
 """
 
 import importlib.metadata
@@ -15,8 +24,12 @@ import importlib.util
 import os
 import pwd
 import shutil
+import socket
 import subprocess
+import sys
 import tempfile
+import time
+import uuid
 from pathlib import Path
 
 SUPERUSER = "postgres"
@@ -153,3 +166,109 @@ class PostgresDirectory:
             )
             output.seek(0)
             return output.read()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class EmbeddedPostgres(PostgresDirectory):
+    """One server in a temporary directory; databases are created and dropped per test."""
+
+    def __init__(self) -> None:
+        super().__init__(Path(tempfile.mkdtemp(prefix="pizzeria-pg-")), free_port())
+
+    def start(self) -> None:
+        """initdb and start; raises with the server log when it does not come up."""
+        self.initdb()
+        try:
+            self.resume()
+        finally:
+            self._watch()
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data: clients see the database gone (chaos drills)."""
+        self.run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start the server on its data and port (again), fsync off."""
+        options = " ".join([*self.options(), "-F"])
+        log = self.root / "server.log"
+        try:
+            self.run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start")
+        except subprocess.CalledProcessError as error:
+            raise RuntimeError(f"PostgreSQL did not start:\n{log.read_text()}") from error
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown) and delete its directory."""
+        stop_server(self.root, self.user)
+
+    def pid(self) -> int:
+        """The postmaster's process id (its backends are its children)."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
+    def create_database(self) -> str:
+        """A new empty database; returns its name."""
+        name = f"test_{uuid.uuid4().hex[:12]}"
+        self.sql(f'CREATE DATABASE "{name}"')
+        return name
+
+    def drop_database(self, name: str) -> None:
+        """Drop ``name``, closing connections a test left open."""
+        self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _watch(self) -> None:
+        """Leave a process behind that stops the server once this process is gone."""
+        subprocess.Popen(
+            [sys.executable, __file__, str(os.getpid()), str(self.root), self.user or ""],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+def watch(owner_pid: int, root: Path, user: str | None) -> None:
+    """Wait for ``owner_pid`` to end, then stop the server in ``root`` (if still there)."""
+    while True:
+        try:
+            os.kill(owner_pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(1)
+    stop_server(root, user)
+
+
+def stop_server(root: Path, user: str | None) -> None:
+    """Stop the server whose data lives in ``root``/data, if it runs, and delete ``root``."""
+    data = root / "data"
+    try:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                [
+                    str(postgres_binaries(user) / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-m",
+                    "fast",
+                    "-w",
+                    "stop",
+                ],
+                user=user,
+                cwd=root,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=RUN_TIMEOUT_SECONDS,
+                check=False,
+            )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    watch(int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] or None)

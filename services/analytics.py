@@ -8,6 +8,8 @@ refused the order, or a cancel came first) takes nothing off, in whichever
 order the two events arrive.
 """
 
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -16,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel, col
 
 from domain.events import Event
-from infra.database import insert_once, lock_order, transaction
+from infra.database import insert_new, insert_once, lock_order, transaction
 from services.messages import DailyMetrics, OrderMetrics
 from services.sql import money, table_of, time_column, utcnow
 
@@ -106,11 +108,7 @@ class AnalyticsService:
     async def record(self, *events: Event) -> None:
         """Count each event once, however often it is delivered; one transaction for all."""
         async with transaction(self._sessions) as session:
-            # Orders locked in one sorted sweep: two batches sharing orders cannot deadlock.
-            for order_id in sorted({e.order_id for e in events if money_moved(e)}):
-                await lock_order(session, "analytics", order_id)
-            for event in events:
-                await _count(session, event)
+            await count_events(session, events)
 
     async def metrics(self) -> OrderMetrics:
         """Totals over every day, with the days oldest first."""
@@ -122,17 +120,37 @@ class AnalyticsService:
         return OrderMetrics(revenue=revenue, days=days, **totals)
 
 
-async def _count(session: AsyncSession, event: Event) -> None:
-    processed = {"event_id": str(event.event_id), "processed_at": utcnow()}
-    if not await insert_once(session, ProcessedEventRow, processed):
-        return
+async def count_events(session: AsyncSession, events: Sequence[Event]) -> None:
+    """Count the events this database has not counted yet, inside the caller's transaction.
+
+    One statement marks the batch processed; each day's counters move once per batch.
+    """
+    # Orders locked in one sorted sweep: two batches sharing orders cannot deadlock.
+    for order_id in sorted({e.order_id for e in events if money_moved(e)}):
+        await lock_order(session, "analytics", order_id)
+    now = utcnow()
+    unique = {str(e.event_id): e for e in events}
+    rows = [{"event_id": event_id, "processed_at": now} for event_id in unique]
+    new = await insert_new(session, ProcessedEventRow, rows, "event_id")
+    by_day: dict[str, Counter[str]] = defaultdict(Counter)
+    for event_id, event in unique.items():
+        if event_id in new:
+            by_day[event.occurred_at.astimezone(UTC).date().isoformat()].update(
+                await _delta(session, event)
+            )
+    for day, delta in by_day.items():
+        await _add_to_day(session, day, {name: step for name, step in delta.items() if step})
+
+
+async def _delta(session: AsyncSession, event: Event) -> dict[str, int]:
     delta = changes(event)
     revenue = await _revenue_change(session, event)
-    if revenue:
-        delta["revenue_cents"] = revenue
+    return delta | {"revenue_cents": revenue} if revenue else delta
+
+
+async def _add_to_day(session: AsyncSession, day: str, delta: dict[str, int]) -> None:
     if not delta:
         return
-    day = event.occurred_at.astimezone(UTC).date().isoformat()
     await insert_once(session, DailyRow, {"day": day, **ZEROS})
     columns = table_of(DailyRow).c
     await session.execute(

@@ -15,6 +15,7 @@ from services.notifications import NotificationService
 from services.orders import OrderReadModel
 from services.payments import PaymentService
 from services.providers import LocalProvider, NotificationProvider, SmtpEmailProvider
+from services.recording import EventRecording
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Services:
     notifications: NotificationService
     analytics: AnalyticsService
     orders: OrderReadModel
+    recording: EventRecording
     changes: OrderChanges
 
 
@@ -42,7 +44,7 @@ def email_provider(
 
 def build_services(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Services:
     """Wire every service on ``sessions`` as ``settings`` say."""
-    faults = FaultInjector(sessions)
+    faults = FaultInjector(sessions, enabled=settings.faults_on())
     notifications = NotificationService(
         sessions,
         faults,
@@ -57,6 +59,7 @@ def build_services(settings: Settings, sessions: async_sessionmaker[AsyncSession
         notifications=notifications,
         analytics=AnalyticsService(sessions),
         orders=OrderReadModel(sessions),
+        recording=EventRecording(sessions),
         changes=OrderChanges(sessions),
     )
 

@@ -4,6 +4,10 @@ Faults live in a table, so the API process can set one and every worker
 process obeys it on its next call. A fault with ``remaining`` affects that many
 calls and then clears itself; the count goes down with one atomic UPDATE so
 racing workers never consume the same unit twice.
+
+Built ``enabled=False`` (production: ``Settings.faults_on()``), the injector
+never touches the table: a provider call costs no query, and setting a fault
+is refused, since no process would obey it.
 """
 
 import asyncio
@@ -46,11 +50,14 @@ def _known(provider: str) -> str:
 class FaultInjector:
     """Sets, clears and applies faults; services call ``before_call`` before each provider call."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], enabled: bool = True) -> None:
         self._sessions = sessions
+        self.enabled = enabled
 
     async def set(self, provider: str, fault: Fault) -> None:
         """Make ``provider`` misbehave as ``fault`` says, replacing any fault it had."""
+        if not self.enabled:
+            raise ValueError("fault injection is disabled here (PIZZERIA_FAULTS_ENABLED)")
         values = {"provider": _known(provider), **fault.model_dump()}
         async with transaction(self._sessions) as session:
             await upsert(session, FaultRow, values, key=["provider"])
@@ -70,7 +77,10 @@ class FaultInjector:
 
     async def before_call(self, provider: str) -> Fault | None:
         """Apply the provider's fault to one call: raise if down, wait if slow, else return it."""
-        fault = await self._consume(_known(provider))
+        _known(provider)
+        if not self.enabled:
+            return None  # production: no fault can be in force, so no query either
+        fault = await self._consume(provider)
         if fault is None:
             return None
         if fault.mode == "down":

@@ -91,18 +91,8 @@ class KitchenService:
 
     async def set_status(self, order_id: str, status: str) -> Ticket | None:
         """Move a ticket forward (queued → cooking → ready); cancelled tickets stay cancelled."""
-        if status not in MOVES_FROM:
-            raise ValueError(f"a ticket can be moved to {sorted(MOVES_FROM)}, not '{status}'")
         async with transaction(self._sessions) as session:
-            await lock_order(session, "kitchen", order_id)
-            await session.execute(
-                update(TicketRow)
-                .where(
-                    col(TicketRow.order_id) == order_id,
-                    col(TicketRow.status).in_(MOVES_FROM[status]),
-                )
-                .values(status=status)
-            )
+            await move_ticket(session, order_id, status)
         row = await self._ticket(order_id)
         return row.to_ticket() if row is not None else None
 
@@ -132,3 +122,15 @@ class KitchenService:
         if row is None:
             raise ValueError(f"idempotency key '{key}' was already used for another order")
         return row
+
+
+async def move_ticket(session: AsyncSession, order_id: str, status: str) -> None:
+    """``KitchenService.set_status`` inside the caller's transaction, without reading back."""
+    if status not in MOVES_FROM:
+        raise ValueError(f"a ticket can be moved to {sorted(MOVES_FROM)}, not '{status}'")
+    await lock_order(session, "kitchen", order_id)
+    await session.execute(
+        update(TicketRow)
+        .where(col(TicketRow.order_id) == order_id, col(TicketRow.status).in_(MOVES_FROM[status]))
+        .values(status=status)
+    )

@@ -10,6 +10,7 @@ versions into current events on the way out.
 """
 
 import builtins
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -22,7 +23,7 @@ from domain.event_codec import ENVELOPE_FIELDS, decode, encode, upcast
 from domain.events import Event
 from domain.order import OrderStatus
 from infra import metrics
-from infra.database import insert_once, transaction
+from infra.database import insert_new, transaction
 from services.contacts import contact_in_v1_placed, load_contact, save_contact
 from services.messages import OrderSnapshot, OrderView, RecordEvents, TimelineEntry
 from services.sql import (
@@ -87,6 +88,36 @@ def _view_row(req: RecordEvents) -> dict[str, Any]:
     return {**values, "total": req.snapshot.total, "updated_at": utcnow(), "version": req.version}
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What one record newly wrote, for the business metrics counted once it committed."""
+
+    fresh: list[Event]
+    starts: dict[str, datetime]
+    news: metrics.ViewNews
+
+
+async def write_record(session: AsyncSession, req: RecordEvents) -> Recorded:
+    """``OrderReadModel.record`` inside the caller's transaction: one statement for the log."""
+    rows = [_log_row(event) for event in req.events]
+    written = await insert_new(session, EventLogRow, rows, "event_id")
+    fresh = [e for e in req.events if str(e.event_id) in written]
+    starts = await _stage_starts(session, req.snapshot.order_id, fresh)
+    news = await _view_news(session, req.snapshot)
+    if req.contact is not None:
+        await save_contact(session, req.snapshot.order_id, req.contact)
+    await upsert(session, OrderViewRow, _view_row(req), ["order_id"], "version")
+    return Recorded(fresh, starts, news)
+
+
+def count_recorded(recorded: Recorded) -> None:
+    """Count in the business metrics only what a committed record newly wrote, so a
+    retried or replayed call counts nothing twice."""
+    for event in recorded.fresh:
+        metrics.count_recorded(event, recorded.starts)
+    metrics.count_view_news(recorded.news)
+
+
 def timeline_entry(payload: dict[str, Any]) -> TimelineEntry:
     """An encoded event (``event_codec.encode``) as a timeline line, upcast to now."""
     current = upcast(dict(payload))
@@ -111,17 +142,9 @@ class OrderReadModel:
         Only what this call newly wrote is counted in the business metrics, so a
         retried or replayed call counts nothing twice.
         """
-        order_id = req.snapshot.order_id
         async with transaction(self._sessions) as session:
-            fresh = [e for e in req.events if await insert_once(session, EventLogRow, _log_row(e))]
-            starts = await _stage_starts(session, order_id, fresh)
-            news = await _view_news(session, req.snapshot)
-            if req.contact is not None:
-                await save_contact(session, req.snapshot.order_id, req.contact)
-            await upsert(session, OrderViewRow, _view_row(req), ["order_id"], "version")
-        for event in fresh:
-            metrics.count_recorded(event, starts)
-        metrics.count_view_news(news)
+            recorded = await write_record(session, req)
+        count_recorded(recorded)
 
     async def get(self, order_id: str) -> OrderView | None:
         """The order with its contact and its timeline as of one moment, or None when unknown."""

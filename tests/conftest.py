@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from infra.database import make_engine, make_session_factory
+from infra.embedded_postgres import EmbeddedPostgres
 from infra.migrations import upgrade_to_head
 from infra.settings import Settings
 from services.container import Services, build_services, prepare_database
-from tests.postgres.embedded import EmbeddedPostgres
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from infra.embedded_postgres import EmbeddedPostgres
 from tests.chaos.drill import Drill
 from tests.chaos.fixtures import assert_audit_clean, running
 from tests.chaos.stack import UpStack
-from tests.postgres.embedded import EmbeddedPostgres
 
 # Longer than STEP_RETRY's bound (workflows/policies.py: 1+2+4+8 s over 5 attempts).
 DATABASE_DOWN_SECONDS = 20.0

@@ -20,12 +20,12 @@ import httpx
 import psutil
 import pytest
 
+from infra.embedded_postgres import free_port
 from tests.chaos.drill import Drill
 from tests.chaos.fixtures import assert_audit_clean
 from tests.chaos.shopper import GIVE_UP_SECONDS, ORDER, RETRY_SECONDS, Shopper
 from tests.chaos.stack import UpStack
 from tests.integration.nats_cluster import free_port_block
-from tests.postgres.embedded import free_port
 
 ORDERS = 10
 KILLS = {

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.postgres.embedded import EmbeddedPostgres
+from infra.embedded_postgres import EmbeddedPostgres
 
 
 @pytest.fixture

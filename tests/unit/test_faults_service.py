@@ -1,10 +1,12 @@
 """Fault injection: set in one place, obeyed by every process that shares the database."""
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.errors import ProviderUnavailable
-from services.container import Services
+from infra.settings import Settings
+from services.container import Services, build_services
 from services.faults import FaultInjector
 from services.messages import Fault
 
@@ -91,3 +93,35 @@ async def test_unknown_provider_is_refused(services: Services) -> None:
         await services.faults.set("fax", Fault(mode="down"))
     with pytest.raises(ValueError):
         await services.faults.before_call("fax")
+
+
+async def test_a_disabled_injector_never_reads_the_fault_table(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await FaultInjector(sessions).set("payments", Fault(mode="down"))
+    statements: list[str] = []
+    engine = sessions.kw["bind"].sync_engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert await FaultInjector(sessions, enabled=False).before_call("payments") is None
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+    assert statements == []
+
+
+async def test_a_disabled_injector_refuses_to_set_a_fault(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    with pytest.raises(ValueError, match="disabled"):
+        await FaultInjector(sessions, enabled=False).set("sms", Fault(mode="down"))
+
+
+def test_production_services_have_fault_injection_off(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    production = Settings(_env_file=None, env="production")  # type: ignore[call-arg]
+
+    assert not build_services(production, sessions).faults.enabled
+    assert build_services(Settings(_env_file=None, env="test"), sessions).faults.enabled  # type: ignore[call-arg]

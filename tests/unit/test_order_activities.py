@@ -6,6 +6,8 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
@@ -169,3 +171,42 @@ async def test_a_ticket_move_riding_on_a_record_moves_the_ticket_once_and_only_f
 
     ticket = await services.kitchen.ticket("o-1")
     assert ticket is not None and ticket.status == "ready"
+
+
+async def test_one_record_is_one_commit_for_log_view_analytics_and_ticket(
+    env: ActivityEnvironment, activities: OrderActivities, services: Services, engine: AsyncEngine
+) -> None:
+    await env.run(
+        activities.open_kitchen_ticket,
+        OpenTicket(order_id="o-1", idempotency_key="k-open", items=ITEMS),
+    )
+    snapshot = OrderSnapshot(
+        order_id="o-1",
+        status=OrderStatus.COOKING,
+        customer_id="c",
+        total=Decimal("27"),
+        items=ITEMS,
+    )
+    placed = OrderPlaced(
+        event_id=uuid4(), order_id="o-1", occurred_at=datetime.now(UTC), customer_id="c",
+        items=ITEMS, total=Decimal("27.00"),
+    )  # fmt: skip
+    cooking = MoveTicket(order_id="o-1", idempotency_key="k-cooking", status="cooking")
+    commits: list[object] = []
+
+    def count_commit(connection: object) -> None:
+        commits.append(connection)
+
+    event.listen(engine.sync_engine, "commit", count_commit)
+    try:
+        request = RecordEvents(snapshot=snapshot, events=[placed], ticket=cooking)
+        await env.run(activities.record_events, request)
+    finally:
+        event.remove(engine.sync_engine, "commit", count_commit)
+
+    assert len(commits) == 1
+    ticket, metrics = await services.kitchen.ticket("o-1"), await services.analytics.metrics()
+    assert ticket is not None and ticket.status == "cooking"
+    assert metrics.placed == 1
+    view = await services.orders.get("o-1")
+    assert view is not None and view.status == OrderStatus.COOKING
