@@ -1,4 +1,4 @@
-"""What ``pizzeria up --topology cluster`` runs: three routed NATS nodes, two of each, PostgreSQL."""
+"""What `pizzeria up --topology cluster` runs: three routed NATS nodes, two of each, PostgreSQL."""
 
 from pathlib import Path
 
