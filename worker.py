@@ -36,17 +36,20 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
 )
 
 
-def build_worker(client: Client, services: Services, task_queue: str = TASK_QUEUE) -> Worker:
-    """A worker that runs the order saga and its activities against ``services``."""
+def build_worker(
+    client: Client, services: Services, task_queue: str = TASK_QUEUE, concurrency: int = 200
+) -> Worker:
+    """A worker that runs the order saga and its activities against ``services``; at most
+    ``concurrency`` workflow tasks and as many activities at once."""
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[OrderWorkflow],
         workflow_runner=WORKFLOW_RUNNER,
         activities=OrderActivities(services).all(),
-        max_concurrent_activities=200,
-        max_concurrent_local_activities=200,
-        max_concurrent_workflow_tasks=200,
+        max_concurrent_activities=concurrency,
+        max_concurrent_local_activities=concurrency,
+        max_concurrent_workflow_tasks=concurrency,
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
 
@@ -59,7 +62,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     try:
         await prepare_database(engine, services)
         client = await connect(settings)
-        worker = build_worker(client, services)
+        worker = build_worker(client, services, concurrency=settings.worker_concurrency)
         log.info("worker polling %s on %s", TASK_QUEUE, settings.temporal_address)
         async with worker:
             await stop.wait()

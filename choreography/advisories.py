@@ -77,6 +77,10 @@ async def keep_dead_letters(js: JetStreamContext, stop: asyncio.Event, wait: flo
                 messages = await subscription.fetch(16, timeout=wait)
             except (NatsTimeout, TimeoutError):
                 continue
+            except Exception:  # no leader for a moment (a node went away): ask again
+                log.warning("fetching advisories failed; trying again", exc_info=True)
+                await asyncio.sleep(wait)
+                continue
             for message in messages:
                 await _settle(js, message)
     finally:

@@ -18,6 +18,7 @@ from choreography.bus import MessageBus
 from choreography.consumer import RetryPolicy, ServiceConsumer
 from choreography.deadlines import SWEEP_SECONDS, run_sweeper
 from choreography.relay import IDLE_SECONDS, Relay
+from choreography.relay_lease import lease_for
 from choreography.store import SqlStore
 from choreography.topology import (
     ACK_WAIT_SECONDS,
@@ -43,6 +44,8 @@ class Tuning:
     sweep_seconds: float = SWEEP_SECONDS
     relay_idle: float = IDLE_SECONDS
     fetch_seconds: float = 1.0
+    replicas: int = 1
+    batch: int = 64
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     limits: Limits = field(default_factory=Limits)
 
@@ -54,7 +57,13 @@ class Tuning:
             events=Retention(settings.events_max_age_seconds, settings.events_max_bytes),
             dead_letters=Retention(settings.deadletters_max_age_seconds),
         )
-        configured = cls(ack_wait=settings.choreo_ack_wait_seconds, retry=retry, limits=limits)
+        configured = cls(
+            ack_wait=settings.choreo_ack_wait_seconds,
+            replicas=settings.stream_replicas,
+            batch=settings.consumer_concurrency,
+            retry=retry,
+            limits=limits,
+        )
         return replace(configured, **overrides)
 
 
@@ -86,12 +95,13 @@ async def run_relay(settings: Settings, stop: asyncio.Event, tuning: Tuning | No
     client = await nats_connection.connect(settings, name="pizzeria-relay")
     try:
         js = client.jetstream()
-        await ensure_streams(js, tuning.limits)
+        await ensure_streams(js, tuning.limits, tuning.replicas)
         engine = make_engine(settings.database_url)
         try:
             # Only the choreography's tables are its business: no stock seeding, no services.
             await upgrade_to_head(engine)
-            relay = Relay(SqlStore(make_session_factory(engine)), JetStreamPublisher(js))
+            store = SqlStore(make_session_factory(engine))
+            relay = Relay(store, JetStreamPublisher(js), lease=lease_for(engine))
             await relay.run(stop, tuning.relay_idle)
         finally:
             await engine.dispose()
@@ -111,13 +121,18 @@ async def run_consumers(
     client = await nats_connection.connect(settings, name="pizzeria-consumers")
     try:
         js = client.jetstream()
-        await ensure_streams(js, tuning.limits)
+        await ensure_streams(js, tuning.limits, tuning.replicas)
         async with open_bus(settings) as bus:
             names = list(only or bus.consumers)
             subjects = {n: bus.subjects(n) for n in names}
             undoing = [name for name in names if not bus.gives_up(name)]
             await ensure_consumers(
-                js, subjects, tuning.ack_wait, tuning.retry.max_attempts, keep_trying=undoing
+                js,
+                subjects,
+                tuning.ack_wait,
+                tuning.retry.max_attempts,
+                keep_trying=undoing,
+                replicas=tuning.replicas,
             )
             loops = [
                 ServiceConsumer(
@@ -126,14 +141,16 @@ async def run_consumers(
                     name,
                     tuning.retry,
                     name in IN_ORDER,
+                    batch=tuning.batch,
                     fetch_seconds=tuning.fetch_seconds,
                 ).run(stop)
                 for name in names
             ]
-            await asyncio.gather(
-                *loops,
-                run_sweeper(bus.deps, stop, tuning.sweep_seconds),
-                keep_dead_letters(js, stop, tuning.fetch_seconds),
-            )
+            loops.append(run_sweeper(bus.deps, stop, tuning.sweep_seconds))
+            loops.append(keep_dead_letters(js, stop, tuning.fetch_seconds))
+            # One loop failing stops the others: a half-alive process would hold its messages.
+            async with asyncio.TaskGroup() as group:
+                for loop in loops:
+                    group.create_task(loop)
     finally:
         await client.close()

@@ -52,8 +52,11 @@ class Limits:
     advisories: Retention = Retention(max_age_seconds=DAY, max_bytes=64 << 20)
 
 
-async def ensure_streams(js: JetStreamContext, limits: Limits = Limits()) -> None:
-    """Create the event, dead-letter and advisory streams, or bring their limits up to date."""
+async def ensure_streams(
+    js: JetStreamContext, limits: Limits = Limits(), replicas: int = 1
+) -> None:
+    """Create the event, dead-letter and advisory streams, or bring their limits up to date;
+    each kept on ``replicas`` nodes of the cluster."""
     for name, subjects, kept in (
         (EVENTS_STREAM, [f"{EVENTS_PREFIX}.>"], limits.events),
         (DEAD_LETTER_STREAM, [f"{DEAD_LETTER_PREFIX}.>"], limits.dead_letters),
@@ -66,6 +69,7 @@ async def ensure_streams(js: JetStreamContext, limits: Limits = Limits()) -> Non
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
             max_age=kept.max_age_seconds,
             max_bytes=kept.max_bytes,
+            num_replicas=replicas,
         )
         try:
             await js.add_stream(config)
@@ -79,8 +83,10 @@ async def ensure_consumers(
     ack_wait: float = ACK_WAIT_SECONDS,
     max_attempts: int = 5,
     keep_trying: Collection[str] = (),
+    replicas: int = 1,
 ) -> None:
-    """One durable consumer per service, filtering that service's subjects."""
+    """One durable consumer per service, filtering that service's subjects, its state kept on
+    ``replicas`` nodes. Any number of processes may pull from it: each message goes to one."""
     deliveries = max_attempts + 1
     for durable, filters in subjects.items():
         bound = UNBOUNDED if durable in keep_trying else deliveries
@@ -94,6 +100,7 @@ async def ensure_consumers(
             # Unacknowledged (the consumer died mid-try): wait longer before each redelivery.
             backoff=[ack_wait * 2**n for n in range(deliveries - 1)],
             max_ack_pending=1000,
+            num_replicas=replicas,
         )
         await js.add_consumer(EVENTS_STREAM, config)
 

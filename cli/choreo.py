@@ -120,7 +120,8 @@ async def _with_js(action: Callable[[JetStreamContext], Awaitable[T]]) -> T:
     client = await nats_connection.connect(settings, name="pizzeria-deadletters")
     try:
         js = client.jetstream()
-        await ensure_streams(js, Tuning.of(settings).limits)
+        tuning = Tuning.of(settings)
+        await ensure_streams(js, tuning.limits, tuning.replicas)
         return await action(js)
     finally:
         await client.close()

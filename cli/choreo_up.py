@@ -101,9 +101,9 @@ async def start_choreography(
     env, logs = plan.environment(), plan.base.data_dir / "logs"
     stopped = stopping.is_set if stopping is not None else (lambda: False)
     pieces: list[tuple[str, list[str], Check]] = [
-        ("NATS", plan.nats_argv(), _stream_or_server(plan.nats_url, stream=False)),
-        ("relay", plan.relay_argv(), _stream_or_server(plan.nats_url, stream=True)),
-        ("consumers", plan.consumers_argv(), _consumers_bound(plan.nats_url)),
+        ("NATS", plan.nats_argv(), nats_answers(plan.nats_url, stream=False)),
+        ("relay", plan.relay_argv(), nats_answers(plan.nats_url, stream=True)),
+        ("consumers", plan.consumers_argv(), consumers_bound(plan.nats_url)),
         ("API", plan.base.api_argv(), api_ready(plan.base.api_url)),
     ]
     for name, argv, ready in pieces:
@@ -112,15 +112,17 @@ async def start_choreography(
         await wait_until(child, ready, patience, stopped)
 
 
-async def _quiet(_: Exception) -> None:
+async def quiet(_: Exception) -> None:
     """Refused connections are expected while a server starts; the default handler prints them."""
 
 
-def _stream_or_server(url: str, stream: bool) -> Check:
+def nats_answers(url: str | list[str], stream: bool) -> Check:
+    """A NATS server at ``url`` (or any of a list) answers; with ``stream``, the events stream."""
+
     async def check() -> bool:
         try:
             client = await nats.connect(
-                url, connect_timeout=1, max_reconnect_attempts=0, error_cb=_quiet
+                url, connect_timeout=1, max_reconnect_attempts=0, error_cb=quiet
             )
         except Exception:  # not listening yet
             return False
@@ -136,10 +138,12 @@ def _stream_or_server(url: str, stream: bool) -> Check:
     return check
 
 
-def _consumers_bound(url: str) -> Check:
+def consumers_bound(url: str | list[str]) -> Check:
+    """Every service's durable consumer exists on the event stream."""
+
     async def check() -> bool:
         client = await nats.connect(
-            url, connect_timeout=1, max_reconnect_attempts=0, error_cb=_quiet
+            url, connect_timeout=1, max_reconnect_attempts=0, error_cb=quiet
         )
         try:
             bound = await client.jetstream().consumers_info(EVENTS_STREAM)

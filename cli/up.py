@@ -9,6 +9,8 @@ from rich.table import Table
 from temporalio.client import Client
 
 from cli.choreo_up import ChoreographyPlan, Mode, run_choreography_stack
+from cli.cluster import ClusterPlan, Topology
+from cli.cluster_up import run_cluster_stack
 from cli.processes import Child, StartupFailed, ensure_free, serve_children
 from cli.readiness import api_ready, temporal_ready, wait_until, worker_polling
 from cli.signals import Stopping, StopRequest
@@ -34,7 +36,16 @@ def up(
         Mode | None,
         typer.Option(help="Temporal saga or NATS choreography [default: PIZZERIA_MODE]"),
     ] = None,
-    nats_port: Annotated[int, typer.Option(help="NATS port (choreography mode)")] = 4222,
+    nats_port: Annotated[
+        int, typer.Option(help="NATS port (choreography; a cluster uses it and the next two)")
+    ] = 4222,
+    topology: Annotated[
+        Topology,
+        typer.Option(
+            help="single: one of each on SQLite; cluster: PostgreSQL, 3 NATS nodes, 2 of each"
+        ),
+    ] = Topology.single,
+    postgres_port: Annotated[int, typer.Option(help="PostgreSQL port (cluster topology)")] = 5433,
 ) -> None:
     """Start the whole stack on this machine; Ctrl-C (or SIGTERM) stops all of it."""
     settings = Settings()
@@ -46,7 +57,13 @@ def up(
         ui_port=ui_port,
         api_port=api_port or settings.api_port,
     )
-    if (mode or settings.mode) == Mode.choreography:
+    chosen = Mode(mode or settings.mode)
+    if topology == Topology.cluster:
+        # Three copies on three nodes, unless PIZZERIA_STREAM_REPLICAS says otherwise (benchmarks).
+        copies = settings.stream_replicas if "stream_replicas" in settings.model_fields_set else 3
+        cluster = ClusterPlan(plan, chosen.value, nats_port, postgres_port, stream_replicas=copies)
+        raise typer.Exit(run_cluster_stack(cluster, settings))
+    if chosen == Mode.choreography:
         raise typer.Exit(run_choreography_stack(ChoreographyPlan(plan, nats_port), settings))
     raise typer.Exit(run_stack(plan, settings))
 

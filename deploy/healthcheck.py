@@ -69,7 +69,7 @@ async def check_bus() -> None:
             await connection.execute(text("SELECT 1"))
     finally:
         await engine.dispose()
-    connection_to_nats = await nats.connect(settings.nats_url, allow_reconnect=False)
+    connection_to_nats = await nats.connect(settings.nats_server_urls(), allow_reconnect=False)
     try:
         await connection_to_nats.jetstream().account_info()
     finally:

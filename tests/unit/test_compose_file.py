@@ -285,6 +285,26 @@ def test_nats_configs_are_accepted_by_nats_server(stem: str) -> None:
     assert checked.returncode == 0, checked.stderr + checked.stdout
 
 
+def test_the_app_is_configured_only_by_settings_the_cluster_topology_also_reads() -> None:
+    from infra.settings import Settings
+
+    known = {f"PIZZERIA_{name.upper()}" for name in Settings.model_fields} | {"TEMPORAL_ADDRESS"}
+    configured = {
+        name
+        for service in ("api", "worker", "relay", "consumers")
+        for name in SERVICES[service]["environment"]
+        if name.startswith("PIZZERIA_") or name == "TEMPORAL_ADDRESS"
+    }
+    assert configured <= known, configured - known
+    for name in ("NATS_SERVERS", "STREAM_REPLICAS", "WORKER_CONCURRENCY", "CONSUMER_CONCURRENCY"):
+        assert f"PIZZERIA_{name}" in SERVICES["consumers"]["environment"]
+
+
+def test_the_cluster_runs_two_of_every_app_piece() -> None:
+    for name in ("api", "worker", "relay", "consumers"):
+        assert SERVICES[name]["deploy"]["replicas"] == 2, name
+
+
 APP_PROCESSES = {"api": 8000, "worker": 9464, "relay": 9464, "consumers": 9464}
 """Each app service and the port its Prometheus text is served on."""
 
