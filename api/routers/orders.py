@@ -13,6 +13,7 @@ from api.routers.common import (
     OrderId,
     after_change,
     ensure_visible,
+    not_found,
     read_order,
 )
 from api.runtime import Runtime
@@ -132,8 +133,7 @@ async def get_order(
     Waiting listens to the process's change feed, not to the order's workflow.
     """
     if wait_for is not None:
-        # Unknown or not yours: 404 at once, for staff too, rather than after the wait.
-        await read_order(runtime, order_id, caller)
+        await ensure_visible(runtime, order_id, caller)
         await wait_for_status(
             feed, order_id, wait_for, wait_seconds, stored_status(runtime, order_id)
         )
@@ -141,11 +141,19 @@ async def get_order(
 
 
 def stored_status(runtime: Runtime, order_id: str) -> Callable[[], Awaitable[OrderStatus | None]]:
-    """Reads the order's status from the read model."""
+    """Reads the order's status from the read model; an order nobody knows is a 404 at once.
+
+    Not yet in the read model is not unknown: an order placed a moment ago is only
+    a workflow so far, so only then is its workflow asked whether it exists.
+    """
 
     async def read() -> OrderStatus | None:
         stored = await runtime.services.orders.get(order_id)
-        return stored.status if stored else None
+        if stored is not None:
+            return stored.status
+        if await runtime.gateway.state(order_id) is None:
+            raise not_found(order_id)
+        return None
 
     return read
 
