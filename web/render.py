@@ -5,6 +5,7 @@ by ``fragment``: what the server renders at first and what the stream pushes
 later come from one template each.
 """
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -47,3 +48,8 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
 def fragment(name: str, **context: Any) -> str:
     """One partial as HTML, for a stream or an htmx answer."""
     return environment.get_template(name).render(**context)
+
+
+def column_fragments(board: str, columns: Mapping[str, Any]) -> dict[str, str]:
+    """Each column of ``board`` rendered by its own partial (``partials/<board>_<column>.html``)."""
+    return {name: fragment(f"partials/{board}_{name}.html", columns=columns) for name in columns}

@@ -14,7 +14,7 @@ from services.changes import version_of
 from web.admin_board import admin_board
 from web.boards import delivery_board, kitchen_board
 from web.live import LastEventId, last_seen, listener, stream
-from web.render import fragment
+from web.render import column_fragments, fragment
 
 router = APIRouter(include_in_schema=False, tags=["pages"], prefix="/web/stream")
 
@@ -29,10 +29,7 @@ async def kitchen(
     """The kitchen board's columns."""
 
     async def render() -> dict[str, str]:
-        columns = await kitchen_board(runtime, cook)
-        return {
-            name: fragment(f"partials/kitchen_{name}.html", columns=columns) for name in columns
-        }
+        return column_fragments("kitchen", await kitchen_board(runtime, cook))
 
     return stream(feed, render, last_seen(last_event_id))
 
@@ -47,10 +44,7 @@ async def delivery(
     """The driver board's columns, as this driver sees them."""
 
     async def render() -> dict[str, str]:
-        columns = await delivery_board(runtime, driver)
-        return {
-            name: fragment(f"partials/delivery_{name}.html", columns=columns) for name in columns
-        }
+        return column_fragments("delivery", await delivery_board(runtime, driver))
 
     return stream(feed, render, last_seen(last_event_id))
 

@@ -27,9 +27,9 @@ from choreography.bootstrap import CONSUMERS as CONSUMER_NAMES
 from choreography.names import EVENTS_STREAM, MSG_ID
 from choreography.runtime import open_bus
 from choreography.tables import InboxRow, OutboxRow
-from domain.commands import MarkDelivered, MarkReady, PickUp, StartCooking
 from domain.order import OrderStatus
 from infra.database import make_engine
+from tests.integration.bus_orders import order_is, settled, walk_to_delivered
 from tests.integration.choreo_fixtures import NatsServer, choreo_settings, nats_server
 from tests.parity.harness import side_effects
 from tests.support import place_order
@@ -129,7 +129,7 @@ async def test_after_kill_9_every_order_completes_and_every_side_effect_happened
             for order_id in order_ids:
                 await _deliver(bus, order_id)
             for order_id in order_ids:
-                await until(lambda o=order_id: _settled(bus, o))
+                await until(lambda o=order_id: settled(bus, o))
             await until(lambda: _all_acknowledged(js, bus))
 
         engine = make_engine(settings.database_url)
@@ -168,23 +168,8 @@ async def _all_acknowledged(js, bus) -> bool:
 
 
 async def _deliver(bus, order_id: str) -> None:
-    async def at(status: OrderStatus) -> bool:
-        stored = await bus.deps.store.order(order_id)
-        return stored is not None and stored.status is status
-
-    await until(lambda: at(OrderStatus.CONFIRMED))
-    for command in (StartCooking, MarkReady, PickUp, MarkDelivered):
-        await bus.execute(command(order_id=order_id))
-
-
-async def _settled(bus, order_id: str) -> bool:
-    types = Counter(await bus.deps.store.event_types(order_id))
-    timeline = await bus.deps.services.orders.get(order_id)
-    return (
-        types["NotificationSent"] == 3
-        and timeline is not None
-        and len(timeline.timeline) == sum(types.values())
-    )
+    await until(lambda: order_is(bus, order_id, OrderStatus.CONFIRMED))
+    await walk_to_delivered(bus, order_id)
 
 
 async def _assert_exactly_once(engine, order_id: str) -> None:

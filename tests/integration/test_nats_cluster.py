@@ -8,7 +8,6 @@ node that comes back catches up with the stream.
 """
 
 import asyncio
-from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -21,9 +20,9 @@ from choreography.bootstrap import CONSUMERS
 from choreography.names import EVENTS_STREAM
 from choreography.runtime import open_bus, run_consumers, run_relay
 from choreography.tables import InboxRow, OutboxRow
-from domain.commands import MarkDelivered, MarkReady, PickUp, StartCooking
 from domain.order import OrderStatus
 from infra.database import make_engine
+from tests.integration.bus_orders import order_is, settled, walk_to_delivered
 from tests.integration.choreo_fixtures import FAST, choreo_settings
 from tests.integration.nats_cluster import NatsCluster, nats_cluster
 from tests.parity.harness import side_effects
@@ -80,7 +79,7 @@ async def test_killing_the_stream_leader_mid_flight_completes_every_order_exactl
 
             await asyncio.gather(*(_deliver(bus, order_id) for order_id in order_ids))
             for order_id in order_ids:
-                await until(lambda o=order_id: _settled(bus, o))
+                await until(lambda o=order_id: settled(bus, o))
             assert await cluster.stream_leader() != leader
             await until(lambda: _all_acknowledged(cluster))
 
@@ -172,23 +171,8 @@ async def _caught_up(cluster: NatsCluster, name: str) -> bool:
 
 
 async def _deliver(bus, order_id: str) -> None:
-    async def confirmed() -> bool:
-        stored = await bus.deps.store.order(order_id)
-        return stored is not None and stored.status is OrderStatus.CONFIRMED
-
-    await until(confirmed)
-    for command in (StartCooking, MarkReady, PickUp, MarkDelivered):
-        await bus.execute(command(order_id=order_id))
-
-
-async def _settled(bus, order_id: str) -> bool:
-    types = Counter(await bus.deps.store.event_types(order_id))
-    view = await bus.deps.services.orders.get(order_id)
-    return (
-        types["NotificationSent"] == 3
-        and view is not None
-        and len(view.timeline) == sum(types.values())
-    )
+    await until(lambda: order_is(bus, order_id, OrderStatus.CONFIRMED))
+    await walk_to_delivered(bus, order_id)
 
 
 async def _assert_exactly_once(engine, order_id: str) -> None:
