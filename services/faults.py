@@ -10,7 +10,7 @@ never touches the table: a provider call costs no query, and setting a fault
 is refused, since no process would obey it.
 """
 
-import asyncio
+from asyncio import sleep
 from typing import Literal
 
 from sqlalchemy import delete, select, update
@@ -86,7 +86,7 @@ class FaultInjector:
         if fault.mode == "down":
             raise ProviderUnavailable(f"{provider} is unavailable (injected fault)")
         if fault.mode == "slow":
-            await asyncio.sleep(fault.delay_seconds)
+            await sleep(fault.delay_seconds)
         return fault
 
     async def _consume(self, provider: str) -> Fault | None:

@@ -46,7 +46,8 @@ async def test_slow_fault_waits_its_delay_then_lets_the_call_through(
     async def record_sleep(seconds: float) -> None:
         waited.append(seconds)
 
-    monkeypatch.setattr("services.faults.asyncio.sleep", record_sleep)
+    # Only this module's sleep: patching asyncio.sleep would stall every task on the loop.
+    monkeypatch.setattr("services.faults.sleep", record_sleep)
     await services.faults.set("email", Fault(mode="slow", delay_seconds=2.5))
 
     fault = await services.faults.before_call("email")
