@@ -1,9 +1,11 @@
 """``OrderGateway`` over Temporal: one ``OrderWorkflow`` per order, moved by updates and signals."""
 
 import hashlib
+import logging
 from datetime import timedelta
 from typing import Any, NoReturn
 
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -44,6 +46,7 @@ UPDATE_FOR: dict[type[StaffCommand], str] = {
     MarkDelivered: names.UPDATE_MARK_DELIVERED,
 }
 QUERY_TIMEOUT = timedelta(seconds=5)
+log = logging.getLogger(__name__)
 UPDATE_TIMEOUT = timedelta(seconds=30)
 FINGERPRINT = "request_fingerprint"
 
@@ -57,7 +60,10 @@ class TemporalOrderGateway:
         self._read_model = read_model
 
     async def place(self, order: PlaceOrder) -> None:
-        """Start the saga; an id already taken (running or closed) keeps its one workflow."""
+        """Start the saga and note the order as placed in the read model.
+
+        An id already taken (running or closed) keeps its one workflow.
+        """
         fingerprint = fingerprint_of(order)
         try:
             await self._client.start_workflow(
@@ -75,6 +81,12 @@ class TemporalOrderGateway:
             )
         except WorkflowAlreadyStartedError:
             await self._ensure_same_order(order.order_id, fingerprint)
+        # Reads are served by the read model alone: it knows the order from now on.
+        # The order is accepted even if this write fails; the saga's first record makes it.
+        try:
+            await self._read_model.note_placed(order)
+        except SQLAlchemyError:
+            log.warning("order %s: noting it as placed failed", order.order_id, exc_info=True)
 
     async def state(self, order_id: str) -> OrderState | None:
         """The ``state`` query's answer, or None when there is no such workflow."""
