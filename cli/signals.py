@@ -59,12 +59,17 @@ class StopRequest:
         return self.is_set()
 
     def close(self) -> None:
-        """Release the pipe."""
-        os.close(self._read)
-        os.close(self._write)
+        """Release the pipe; signals after this still count but wake nobody."""
+        # Unpublish before closing: a signal landing in between must not write to a
+        # closed descriptor, or to another file that reused its number.
+        read, write, self._read, self._write = self._read, self._write, -1, -1
+        os.close(read)
+        os.close(write)
 
     def _handle(self, _signum: int, _frame: FrameType | None) -> None:
         self._count += 1
+        if self._write < 0:
+            return  # closed: the stop is already under way
         # A full pipe holds earlier wake-ups: the loop wakes anyway.
         with contextlib.suppress(BlockingIOError):
             os.write(self._write, b"\0")
