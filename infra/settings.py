@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     encrypts, all decrypt. Empty: a dev key generated once in ``data_dir``."""
 
     @model_validator(mode="after")
+    def _database_beside_the_data(self) -> "Settings":
+        # Unset, the SQLite file lives in data_dir, where `pizzeria up` puts it: every
+        # command (audit, migrate, deadletters) given one PIZZERIA_DATA_DIR finds one database.
+        if "database_url" not in self.model_fields_set:
+            self.__dict__["database_url"] = f"sqlite+aiosqlite:///{self.data_dir}/pizzeria.db"
+        return self
+
+    @model_validator(mode="after")
     def _oidc_tokens_verify(self) -> "Settings":
         if self.oidc_issuer_url is not None and self.auth_jwks_url is None:
             # Its tokens would be checked against the dev key and never verify.
