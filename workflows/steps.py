@@ -20,6 +20,7 @@ from workflows.story import step_summary
 with workflow.unsafe.imports_passed_through():
     from activities.order import OrderActivities
     from domain.events import (
+        Event,
         InventoryLow,
         InventoryReleased,
         InventoryReservationFailed,
@@ -135,6 +136,14 @@ class OrderSteps:
             summary=step_summary(f"undo: {activity.__name__.replace('_', ' ')}"),
         )
 
+    async def _done(self, *events: Event) -> None:
+        """A step's success changes no status: on the lean history its events ride along
+        with the next append (the confirmation, or the refusal), in the same order."""
+        if self._lean:
+            self._recorder.note(*events)
+        else:
+            await self._recorder.record(*events)
+
     def ticket_move(self, reached: OrderStatus) -> MoveTicket | None:
         """How the kitchen ticket follows the order to ``reached``, if it moves at all."""
         status = TICKET_AFTER.get(reached)
@@ -154,7 +163,7 @@ class OrderSteps:
             )
             raise OrderRefused(reason) from failure
         new = self._recorder.new
-        await self._recorder.record(
+        await self._done(
             new(InventoryReserved, ingredients=reserved.ingredients),
             *(new(InventoryLow, **low.model_dump()) for low in reserved.low),
         )
@@ -172,7 +181,7 @@ class OrderSteps:
             reason = failure_reason(failure)
             await self._recorder.record(self._recorder.new(PaymentFailed, reason=reason))
             raise OrderRefused(reason) from failure
-        await self._recorder.record(
+        await self._done(
             self._recorder.new(
                 PaymentProcessed, payment_id=receipt.payment_id, amount=receipt.amount
             )
