@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.errors import as_activity_result
 from services.container import Services
@@ -15,6 +16,7 @@ from services.messages import (
     CancelTicket,
     ChargePayment,
     NotificationReceipt,
+    NotificationsSent,
     OpenTicket,
     PaymentReceipt,
     RecordEvents,
@@ -23,6 +25,7 @@ from services.messages import (
     ReleaseStock,
     ReserveStock,
     SendNotification,
+    SendNotifications,
     StockReleased,
     StockReserved,
     Ticket,
@@ -46,6 +49,7 @@ class OrderActivities:
             self.open_kitchen_ticket,
             self.cancel_kitchen_ticket,
             self.send_notification,
+            self.send_notifications,
             self.record_events,
         ]
 
@@ -83,6 +87,30 @@ class OrderActivities:
     async def send_notification(self, request: SendNotification) -> NotificationReceipt:
         """Text or email the customer; outages retry, then the saga records the failure."""
         return await as_activity_result(self._services.notifications.send(request))
+
+    @activity.defn
+    async def send_notifications(self, request: SendNotifications) -> NotificationsSent:
+        """Every channel of one purpose in one activity: a history with fewer events.
+
+        Each message keeps its own idempotency key, so a retry resends only those
+        that did not get through. Past the last retry the failure's details name the
+        channels that failed, with why, so the saga records how each one ended.
+        """
+        receipts: list[NotificationReceipt] = []
+        failed: dict[str, str] = {}
+        final = True  # only refusals (no outage) among the failures: retrying changes nothing
+        for notification in request.notifications:
+            try:
+                receipts.append(
+                    await as_activity_result(self._services.notifications.send(notification))
+                )
+            except ApplicationError as error:
+                failed[notification.channel] = error.message
+                final = final and error.non_retryable
+        if failed:
+            reasons = "; ".join(f"{channel}: {reason}" for channel, reason in failed.items())
+            raise ApplicationError(reasons, failed, type="NotificationsFailed", non_retryable=final)
+        return NotificationsSent(receipts=receipts)
 
     @activity.defn
     async def record_events(self, request: RecordEvents) -> None:

@@ -75,7 +75,7 @@ class TemporalOrderGateway:
                 # anything; the repeat is then checked against what the first one placed.
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                search_attributes=_initial_search_attributes(order),
+                search_attributes=initial_search_attributes(order),
                 memo={FINGERPRINT: fingerprint},
                 static_summary=order_summary(order.items),
             )
@@ -185,7 +185,7 @@ def _refusal(failed: WorkflowUpdateFailedError) -> OrderRefused:
     raise failed
 
 
-def _initial_search_attributes(order: PlaceOrder) -> TypedSearchAttributes:
+def initial_search_attributes(order: PlaceOrder) -> TypedSearchAttributes:
     """Set at start so list filters find the order before its first workflow task runs."""
     return TypedSearchAttributes(
         [

@@ -137,6 +137,18 @@ class NotificationReceipt(Message):
     channel: Channel
 
 
+class SendNotifications(Message):
+    """One purpose's messages (say an SMS and an email), each with its own idempotency key."""
+
+    notifications: list[SendNotification]
+
+
+class NotificationsSent(Message):
+    """Every message of the purpose was accepted, one receipt each."""
+
+    receipts: list[NotificationReceipt]
+
+
 # orders read model and event log
 class CompensationRecord(Message):
     """One compensation step as it stands: done, failed (with the reason) or resolved by hand."""

@@ -15,6 +15,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
+from workflows.patches import patched
 from workflows.policies import COMPENSATION_RETRY
 
 with workflow.unsafe.imports_passed_through():
@@ -66,7 +67,7 @@ class CompensationStack:
             step, undo = self._undos.pop()
             # Orders started before the patch recorded the failure and went on, as they did.
             done = await self._attempt(step, undo, COMPENSATION_RETRY)
-            if not done and workflow.patched(PATCH_UNDO_UNTIL_DONE):
+            if not done and patched(PATCH_UNDO_UNTIL_DONE):
                 self.stuck.append((step, undo))
 
     async def _attempt(self, step: str, undo: Undo, retry: RetryPolicy) -> bool:

@@ -15,6 +15,7 @@ from typing import Literal
 from temporalio import workflow
 
 from workflows.names import STATUS_AFTER_EVENT
+from workflows.patches import patched
 
 with workflow.unsafe.imports_passed_through():
     from domain.events import Event
@@ -61,7 +62,7 @@ class EventInbox:
         when = self._fit_of(stage)
         if when == "now":
             await self._apply(stage, event)
-        elif when == "later" and workflow.patched(PATCH_HOLD_EARLY_EVENTS):
+        elif when == "later" and patched(PATCH_HOLD_EARLY_EVENTS):
             await self._apply_when_it_fits(stage, event)
         else:
             if when == "later":  # orders started before the patch refused it and forgot it

@@ -38,6 +38,7 @@ from workflows.names import (
     WORKFLOW_TYPE,
 )
 from workflows.notifier import Notifier
+from workflows.patches import lean_history, patched
 from workflows.recorder import EventRecorder
 from workflows.steps import OrderRefused, OrderSteps
 from workflows.story import show, step_summary
@@ -93,9 +94,12 @@ class OrderWorkflow:
             items=placed.items,
             delivery_address=placed.delivery_address,
         )
+        # Asked first, in the order's first task: an order started before the patch
+        # keeps its history's shape to the end (see workflows.patches).
+        lean = lean_history()
         self._recorder = EventRecorder(placed.order_id, self._snapshot)
-        self._steps = OrderSteps(self._order, self._recorder)
-        self._notifier = Notifier(placed.order_id, placed.customer, self._recorder)
+        self._steps = OrderSteps(self._order, self._recorder, lean)
+        self._notifier = Notifier(placed.order_id, placed.customer, self._recorder, lean)
         self._undo = CompensationStack()
         self._attention = AttentionDesk(self._undo, self._recorder.record)
         self._cancel: CancelOrder | None = None
@@ -207,7 +211,7 @@ class OrderWorkflow:
     def _on_operator_cancel(self, story: asyncio.Task[OrderState]) -> None:
         if story.done():
             return
-        if not workflow.patched(PATCH_OPERATOR_CANCEL_REQUESTS):
+        if not patched(PATCH_OPERATOR_CANCEL_REQUESTS):
             story.cancel()  # orders started before the patch: the cancel lands where it fell
             return
         status = self._order.status
@@ -241,7 +245,7 @@ class OrderWorkflow:
     async def _tell_customer_it_is_off(self, _: RetryPolicy) -> None:
         # Notifications keep their own retry policy and never fail the undo.
         purpose: Purpose = "cancellation" if self._cancel is not None else "rejection"
-        if workflow.patched(PATCH_NOTIFY_IN_BACKGROUND):
+        if patched(PATCH_NOTIFY_IN_BACKGROUND):
             # Queued, not awaited: an SMS outage must not hold up the cancel's answer.
             self._notifier.send(purpose, ("sms", "email"))
         else:  # orders started before the patch replay as they ran

@@ -56,6 +56,11 @@ class EventRecorder:
             **fields,
         )
 
+    def note(self, *events: Event) -> None:
+        """Events that change no status: they ride along with the next append, in order."""
+        self._pending.extend(events)
+        self.types.extend(event.type for event in events)
+
     async def record(
         self,
         *events: Event,

@@ -10,8 +10,9 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, is_cancelled_exception
+from temporalio.exceptions import ActivityError, FailureError, is_cancelled_exception
 
+from workflows.patches import patched
 from workflows.policies import STEP_RETRY, STEP_TIMEOUT
 from workflows.recorder import EventRecorder
 from workflows.story import step_summary
@@ -19,6 +20,7 @@ from workflows.story import step_summary
 with workflow.unsafe.imports_passed_through():
     from activities.order import OrderActivities
     from domain.events import (
+        Event,
         InventoryLow,
         InventoryReleased,
         InventoryReservationFailed,
@@ -58,17 +60,31 @@ def failure_reason(failure: ActivityError) -> str:
     A cancelled step is a cancellation, never a business refusal: it is raised
     as one (orders started before the patch replay the refusal they recorded).
     """
-    if is_cancelled_exception(failure) and workflow.patched(PATCH_CANCELLED_STEP_IS_NO_REFUSAL):
+    if is_cancelled_exception(failure) and patched(PATCH_CANCELLED_STEP_IS_NO_REFUSAL):
         raise asyncio.CancelledError() from failure
     return str(failure.cause or failure)
+
+
+def _local_step_failed(activity_type: str) -> ActivityError:
+    """The ``ActivityError`` a remote step would raise; its cause is set by ``raise ... from``."""
+    return ActivityError(
+        "Local activity error",
+        scheduled_event_id=0,
+        started_event_id=0,
+        identity="",
+        activity_type=activity_type,
+        activity_id="",
+        retry_state=None,
+    )
 
 
 class OrderSteps:
     """Reserve, charge and ticket an order, and undo each; keys derive from the workflow id."""
 
-    def __init__(self, order: Order, recorder: EventRecorder) -> None:
+    def __init__(self, order: Order, recorder: EventRecorder, lean: bool) -> None:
         self._order = order
         self._recorder = recorder
+        self._lean = lean
         self.ticket_id = ""
 
     def _key(self, step: str) -> dict[str, str]:
@@ -86,6 +102,31 @@ class OrderSteps:
             summary=step_summary(activity.__name__.replace("_", " ")),
         )
 
+    async def _forward_in_task(self, activity: Any, request: Any) -> Any:
+        """A forward step that runs in the workflow task that follows the reservation.
+
+        Local on the lean history: one marker instead of three activity events and a
+        workflow task. Same timeout and retry bound; an outage is retried by the
+        worker inside that task. The reservation itself stays a remote activity, so
+        a cancel that arrives while the stock is reserved still stops the charge.
+        """
+        if not self._lean:
+            return await self._forward(activity, request)
+        try:
+            return await workflow.execute_local_activity_method(
+                activity,
+                request,
+                start_to_close_timeout=STEP_TIMEOUT,
+                retry_policy=STEP_RETRY,
+                summary=activity.__name__.replace("_", " "),
+            )
+        except ActivityError:
+            raise
+        except FailureError as failure:
+            # A local activity fails with its cause itself: wrap it as a remote one's
+            # failure, so refusals, outages and cancels read the same either way.
+            raise _local_step_failed(activity.__name__) from failure
+
     async def _undo(self, activity: Any, request: Any, retry: RetryPolicy) -> Any:
         return await workflow.execute_activity_method(
             activity,
@@ -94,6 +135,14 @@ class OrderSteps:
             retry_policy=retry,
             summary=step_summary(f"undo: {activity.__name__.replace('_', ' ')}"),
         )
+
+    async def _done(self, *events: Event) -> None:
+        """A step's success changes no status: on the lean history its events ride along
+        with the next append (the confirmation, or the refusal), in the same order."""
+        if self._lean:
+            self._recorder.note(*events)
+        else:
+            await self._recorder.record(*events)
 
     def ticket_move(self, reached: OrderStatus) -> MoveTicket | None:
         """How the kitchen ticket follows the order to ``reached``, if it moves at all."""
@@ -114,7 +163,7 @@ class OrderSteps:
             )
             raise OrderRefused(reason) from failure
         new = self._recorder.new
-        await self._recorder.record(
+        await self._done(
             new(InventoryReserved, ingredients=reserved.ingredients),
             *(new(InventoryLow, **low.model_dump()) for low in reserved.low),
         )
@@ -127,12 +176,12 @@ class OrderSteps:
             amount=self._order.total,
         )
         try:
-            receipt = await self._forward(OrderActivities.charge_payment, request)
+            receipt = await self._forward_in_task(OrderActivities.charge_payment, request)
         except ActivityError as failure:
             reason = failure_reason(failure)
             await self._recorder.record(self._recorder.new(PaymentFailed, reason=reason))
             raise OrderRefused(reason) from failure
-        await self._recorder.record(
+        await self._done(
             self._recorder.new(
                 PaymentProcessed, payment_id=receipt.payment_id, amount=receipt.amount
             )
@@ -142,7 +191,7 @@ class OrderSteps:
         """Queue the order in the kitchen, or refuse it."""
         request = OpenTicket(**self._key("open-kitchen-ticket"), items=self._order.items)
         try:
-            ticket = await self._forward(OrderActivities.open_kitchen_ticket, request)
+            ticket = await self._forward_in_task(OrderActivities.open_kitchen_ticket, request)
         except ActivityError as failure:
             raise OrderRefused(
                 f"the kitchen could not take the order: {failure_reason(failure)}"

@@ -10,6 +10,8 @@ from datetime import datetime
 
 from temporalio import workflow
 
+from workflows.patches import patched
+
 with workflow.unsafe.imports_passed_through():
     from domain.order import OrderItem, order_total
 
@@ -32,4 +34,4 @@ def show(stage: str, waiting_for: str, deadline: datetime | None = None) -> None
 
 def step_summary(text: str) -> str | None:
     """``text`` as an activity's or timer's summary, for orders started after the patch."""
-    return text if workflow.patched(PATCH_UI_SUMMARIES) else None
+    return text if patched(PATCH_UI_SUMMARIES) else None

@@ -22,6 +22,7 @@ from typing import Any
 from temporalio.client import WorkflowHandle, WorkflowUpdateStage
 from temporalio.testing import WorkflowEnvironment
 
+from api.temporal_gateway import initial_search_attributes
 from domain.commands import (
     CancelOrder,
     MarkDelivered,
@@ -55,6 +56,7 @@ from workflows.names import (
     workflow_id,
 )
 from workflows.order import OrderWorkflow
+from workflows.story import order_summary
 
 HISTORIES = Path(__file__).parent / "histories"
 Handle = WorkflowHandle[Any, Any]
@@ -149,11 +151,15 @@ async def _record_one(
     if name.startswith("payment_declined"):
         await services.faults.set("payments", Fault(mode="decline"))
     order_id = f"replay-{name}-{uuid.uuid4().hex[:6]}"
+    order = place_order(order_id)
+    # Started as the API starts it, so the history has a real order's shape.
     handle = await env.client.start_workflow(
         OrderWorkflow.run,
-        OrderInput(order=place_order(order_id)),
+        OrderInput(order=order),
         id=workflow_id(order_id),
         task_queue="replay-recording",
+        search_attributes=initial_search_attributes(order),
+        static_summary=order_summary(order.items),
     )
     await drive(handle, services, order_id)
     await handle.result()

@@ -39,6 +39,14 @@ def test_there_are_histories_of_delivered_and_compensated_orders() -> None:
     assert {"operator_cancelled-v4-enc", "early_ready-v4-enc", "refund_stuck-v4-enc"} <= set(TEXTS)
 
 
+def test_histories_of_the_lean_shape_are_kept_and_a_delivered_order_fits_its_budget() -> None:
+    lean = {f"{scenario}-v5-enc" for scenario in ("delivered", "cancelled", "payment_declined")}
+    lean |= {"operator_cancelled-v5-enc", "early_ready-v5-enc", "refund_stuck-v5-enc"}
+    assert lean <= set(TEXTS)
+    delivered = WorkflowHistory.from_json("any", TEXTS["delivered-v5-enc"]).events
+    assert len(delivered) <= 70  # DESIGN.md §7; the bench samples live orders
+
+
 def test_both_clear_and_encrypted_histories_are_kept() -> None:
     encrypted = {name for name, text in TEXTS.items() if _encodings(text) == {ENCRYPTED}}
     assert {"delivered-v3-enc", "cancelled-v3-enc", "payment_declined-v3-enc"} <= encrypted

@@ -25,6 +25,7 @@ from services.messages import (
     RefundPayment,
     ReserveStock,
     SendNotification,
+    SendNotifications,
 )
 
 ITEMS = [OrderItem(pizza="margherita", size="large", quantity=2)]
@@ -112,6 +113,48 @@ async def test_repeating_a_text_with_its_key_sends_one_sms(
     again = await env.run(activities.send_notification, request)
     assert first == again
     assert len(await services.notifications.sent("o-1")) == 1
+
+
+def _both_channels(purpose: str = "confirmation") -> SendNotifications:
+    return SendNotifications(
+        notifications=[
+            SendNotification(
+                order_id="o-1",
+                idempotency_key=f"k-{channel}",
+                channel=channel,
+                purpose=purpose,
+                recipient=recipient,
+                customer_name="Ada",
+            )
+            for channel, recipient in (("sms", "+39 055 1234"), ("email", "ada@example.com"))
+        ]
+    )
+
+
+async def test_one_activity_sends_every_channel_of_a_purpose_once_each(
+    env: ActivityEnvironment, activities: OrderActivities, services: Services
+) -> None:
+    first = await env.run(activities.send_notifications, _both_channels())
+    again = await env.run(activities.send_notifications, _both_channels())
+
+    assert first == again
+    assert [receipt.channel for receipt in first.receipts] == ["sms", "email"]
+    assert len(await services.notifications.sent("o-1")) == 2
+
+
+async def test_a_channel_that_is_down_is_named_and_retried_while_the_other_is_sent_once(
+    env: ActivityEnvironment, activities: OrderActivities, services: Services
+) -> None:
+    await services.faults.set("sms", Fault(mode="down"))
+    with pytest.raises(ApplicationError) as failure:
+        await env.run(activities.send_notifications, _both_channels())
+    assert not failure.value.non_retryable
+    assert set(failure.value.details[0]) == {"sms"}
+
+    await services.faults.clear("sms")
+    await env.run(activities.send_notifications, _both_channels())
+    sent = await services.notifications.sent("o-1")
+    assert sorted(n.channel for n in sent) == ["email", "sms"]
 
 
 async def test_recording_events_twice_appends_them_once_and_counts_them_once(
