@@ -83,7 +83,8 @@ UNDOS: frozenset[EventHandler] = frozenset(
 """Compensations: like the saga's undos, they are retried without bound, never parked."""
 
 IN_ORDER = frozenset({"timeline"})
-"""Consumers that handle one message at a time, so the timeline keeps the stream's order."""
+"""Consumers that handle one order's messages one at a time (orders side by side), so each
+order's timeline keeps the stream's order."""
 
 
 def bootstrap(
