@@ -18,6 +18,7 @@ from temporalio.client import Client
 from api.temporal_gateway import TemporalOrderGateway
 from choreography.bootstrap import bootstrap
 from choreography.gateway import ChoreographyOrderGateway
+from choreography.outbox_bell import OutboxBell
 from choreography.store import SqlStore
 from infra import nats as nats_connection
 from infra.database import make_engine, make_session_factory
@@ -73,7 +74,7 @@ async def open_choreography_runtime(settings: Settings) -> AsyncIterator[Runtime
         services = build_services(settings, sessions)
         await prepare_database(engine, services)
         gateway = ChoreographyOrderGateway(
-            bootstrap(services, SqlStore(sessions), slas_from(settings)),
+            bootstrap(services, SqlStore(sessions, OutboxBell(client)), slas_from(settings)),
             settings.choreo_cancel_wait_seconds,
         )
         probes = {"nats": nats_probe(client), "database": database_probe(engine)}

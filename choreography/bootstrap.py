@@ -11,7 +11,7 @@ from datetime import datetime
 from choreography.bus import CommandHandler, EventHandler, MessageBus, Reactions
 from choreography.deps import Deps
 from choreography.handlers import commands, inventory, kitchen, notifications, orders, payments
-from choreography.handlers.read_models import count_in_analytics, record_in_timeline
+from choreography.handlers.read_models import record_in_read_models
 from choreography.ports import Store
 from domain.commands import (
     CancelOrder,
@@ -73,8 +73,8 @@ CONSUMERS: dict[str, Reactions] = {
         OrderRejected: kitchen.cancel_ticket,
     },
     "notifications": {cls: notifications.notify_customer for cls in notifications.WHAT_TO_SEND},
-    "timeline": {cls: record_in_timeline for cls in EVENT_CLASSES.values()},
-    "analytics": {cls: count_in_analytics for cls in EVENT_CLASSES.values()},
+    # The timeline consumer also counts analytics, in the same transaction.
+    "timeline": {cls: record_in_read_models for cls in EVENT_CLASSES.values()},
 }
 
 UNDOS: frozenset[EventHandler] = frozenset(
@@ -83,7 +83,8 @@ UNDOS: frozenset[EventHandler] = frozenset(
 """Compensations: like the saga's undos, they are retried without bound, never parked."""
 
 IN_ORDER = frozenset({"timeline"})
-"""Consumers that handle one message at a time, so the timeline keeps the stream's order."""
+"""Consumers that handle one order's messages one at a time (orders side by side), so each
+order's timeline keeps the stream's order."""
 
 
 def bootstrap(

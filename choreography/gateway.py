@@ -22,6 +22,8 @@ from workflows.gateway import OrderConflict, OrderRefused, OrderUnavailable, Sta
 
 UNDO_WAIT = 20.0
 """Seconds a cancel waits for the undo by default; the saga's cancel update waits likewise."""
+FIRST_PAUSE, LONGEST_PAUSE = 0.05, 0.4
+"""Seconds between a cancel's looks for the undo: soon at first, then less often."""
 NO_ATTENTION_DESK = (
     "order '{}' runs as choreography, where no undo waits for a person in the order: "
     "an undo a consumer gave up on is a dead letter; list and replay it with "
@@ -82,17 +84,18 @@ class ChoreographyOrderGateway:
 
     async def _until_undone(self, order_id: str) -> bool:
         deadline = asyncio.get_running_loop().time() + self._undo_wait
+        pause = FIRST_PAUSE
         while asyncio.get_running_loop().time() < deadline:
             if await self._undone(order_id):
                 return True
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LONGEST_PAUSE)  # a slow undo is retried for seconds anyway
         return await self._undone(order_id)
 
     async def _undone(self, order_id: str) -> bool:
         """Charged → refunded, reserved → released (in the order's own events),
         and no open kitchen ticket."""
-        found = await self._bus.deps.store.history(order_id)
-        types = {event.type for event in found[1]} if found is not None else set()
+        types = set(await self._bus.deps.store.event_types(order_id))
         refunded = "PaymentProcessed" not in types or "PaymentRefunded" in types
         released = "InventoryReserved" not in types or "InventoryReleased" in types
         ticket = await self._bus.deps.services.kitchen.ticket(order_id)

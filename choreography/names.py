@@ -18,6 +18,8 @@ ADVISORIES_STREAM = "PIZZERIA_ADVISORIES"
 MAX_DELIVERIES_ADVISORIES = f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{EVENTS_STREAM}.*"
 ADVISORY_KEEPER = "deadletter-keeper"
 CE_TYPE_PREFIX = "com.mariospizzeria."
+# Core NATS, in no stream: "the outbox has new rows", rung after a commit (``outbox_bell``).
+OUTBOX_NEWS = "pizzeria.outbox.news"
 
 # Headers a dead letter carries besides the original CloudEvent body.
 HEADER_CONSUMER = "Pizzeria-Consumer"

@@ -28,6 +28,13 @@ class OutgoingEvent:
     created_at: datetime | None = None
 
 
+class Bell(Protocol):
+    """Rung after a commit that wrote outbox rows, so the relay need not wait for its poll."""
+
+    async def ring(self) -> None:
+        """Say that the outbox has news; never raises."""
+
+
 class Store(Protocol):
     """Reads orders and commits what handlers decide."""
 

@@ -13,16 +13,18 @@ from datetime import timedelta
 from typing import Any
 
 from choreography.advisories import keep_dead_letters
+from choreography.batch_publisher import JetStreamPublisher
 from choreography.bootstrap import IN_ORDER, bootstrap
 from choreography.bus import MessageBus
 from choreography.consumer import RetryPolicy, ServiceConsumer
 from choreography.deadlines import SWEEP_SECONDS, run_sweeper
+from choreography.outbox_bell import OutboxBell, listen_for_news
+from choreography.ports import Bell
 from choreography.relay import IDLE_SECONDS, Relay
 from choreography.relay_lease import lease_for
 from choreography.store import SqlStore
 from choreography.topology import (
     ACK_WAIT_SECONDS,
-    JetStreamPublisher,
     Limits,
     Retention,
     ensure_consumers,
@@ -77,14 +79,15 @@ def slas_from(settings: Settings) -> Slas:
 
 
 @asynccontextmanager
-async def open_bus(settings: Settings) -> AsyncIterator[MessageBus]:
-    """The bus on the configured database, tables created and stock seeded."""
+async def open_bus(settings: Settings, bell: Bell | None = None) -> AsyncIterator[MessageBus]:
+    """The bus on the configured database, tables created and stock seeded; its commits ring
+    ``bell``."""
     engine = make_engine(settings.database_url)
     try:
         sessions = make_session_factory(engine)
         services = build_services(settings, sessions)
         await prepare_database(engine, services)
-        yield bootstrap(services, SqlStore(sessions), slas_from(settings))
+        yield bootstrap(services, SqlStore(sessions, bell), slas_from(settings))
     finally:
         await engine.dispose()
 
@@ -101,7 +104,8 @@ async def run_relay(settings: Settings, stop: asyncio.Event, tuning: Tuning | No
             # Only the choreography's tables are its business: no stock seeding, no services.
             await upgrade_to_head(engine)
             store = SqlStore(make_session_factory(engine))
-            relay = Relay(store, JetStreamPublisher(js), lease=lease_for(engine))
+            news = await listen_for_news(client)
+            relay = Relay(store, JetStreamPublisher(js), lease=lease_for(engine), news=news)
             await relay.run(stop, tuning.relay_idle)
         finally:
             await engine.dispose()
@@ -122,7 +126,7 @@ async def run_consumers(
     try:
         js = client.jetstream()
         await ensure_streams(js, tuning.limits, tuning.replicas)
-        async with open_bus(settings) as bus:
+        async with open_bus(settings, OutboxBell(client)) as bus:
             names = list(only or bus.consumers)
             subjects = {n: bus.subjects(n) for n in names}
             undoing = [name for name in names if not bus.gives_up(name)]

@@ -2,7 +2,8 @@
 
 ``SqlStore.commit`` is the transactional outbox: the inbox row, the order's new
 state (guarded by its version), its deadlines and its outgoing events go into
-one database transaction, all or nothing. A new order's contact goes to the
+one database transaction, all or nothing; after it commits, the ``bell`` tells
+the relay that there is something to publish. A new order's contact goes to the
 read model's contact record in that transaction too (OrderPlaced carries none).
 """
 
@@ -16,7 +17,7 @@ from sqlmodel import col
 
 from choreography.model import Change, Deadline, StoredOrder
 from choreography.names import subject_for
-from choreography.ports import OutgoingEvent, VersionConflict
+from choreography.ports import Bell, OutgoingEvent, VersionConflict
 from choreography.rows import order_from_row, order_values
 from choreography.tables import DeadlineRow, InboxRow, OrderRow, OutboxRow
 from domain.event_codec import from_json, to_json
@@ -34,8 +35,11 @@ class _NothingToDo(Exception):
 class SqlStore:
     """``Store`` on the services' database."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], bell: Bell | None = None
+    ) -> None:
         self._sessions = sessions
+        self._bell = bell
 
     async def order(self, order_id: str) -> StoredOrder | None:
         """The order, or None."""
@@ -80,6 +84,8 @@ class SqlStore:
                 await _write(session, change, inbox)
         except _NothingToDo:
             return False
+        if change.events and self._bell is not None:
+            await self._bell.ring()
         return True
 
     async def unsent(self, limit: int) -> list[OutgoingEvent]:

@@ -1,4 +1,6 @@
-"""The JetStream side: streams, one durable pull consumer per service, and the publisher.
+"""The JetStream side: streams and one durable pull consumer per service.
+
+The relay's publisher is ``batch_publisher``.
 
 Events go to ``PIZZERIA_EVENTS`` (file storage, a ten-minute duplicate window
 for ``Nats-Msg-Id``); dead letters to ``PIZZERIA_DEADLETTERS``. Both streams
@@ -26,7 +28,6 @@ from choreography.names import (
     EVENTS_PREFIX,
     EVENTS_STREAM,
     MAX_DELIVERIES_ADVISORIES,
-    MSG_ID,
 )
 
 DUPLICATE_WINDOW_SECONDS = 600.0
@@ -103,18 +104,3 @@ async def ensure_consumers(
             num_replicas=replicas,
         )
         await js.add_consumer(EVENTS_STREAM, config)
-
-
-class JetStreamPublisher:
-    """``relay.Publisher`` on JetStream: waits for the stream's ack of each message."""
-
-    def __init__(self, js: JetStreamContext, timeout: float = 5.0) -> None:
-        self._js = js
-        self._timeout = timeout
-
-    async def publish(
-        self, subject: str, body: bytes, message_id: str, headers: Mapping[str, str] | None = None
-    ) -> None:
-        """Publish with ``Nats-Msg-Id`` so a repeat inside the duplicate window is dropped."""
-        headers = {**(headers or {}), MSG_ID: message_id}
-        await self._js.publish(subject, body, timeout=self._timeout, headers=headers)

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from choreography.bootstrap import CONSUMERS
 from choreography.deadletters import list_dead_letters, replay
+from choreography.relay import IDLE_SECONDS
 from choreography.runtime import Tuning, run_consumers, run_relay
 from choreography.topology import ensure_streams
 from infra import nats as nats_connection
@@ -35,7 +36,10 @@ MetricsPort = Annotated[
 
 
 def relay(
-    idle: Annotated[float, typer.Option(help="Seconds to wait when the outbox is empty")] = 0.02,
+    idle: Annotated[
+        float,
+        typer.Option(help="Seconds to wait for news (a commit rings) when the outbox is empty"),
+    ] = IDLE_SECONDS,
     metrics_port: MetricsPort = None,
 ) -> None:
     """Publish committed outbox events to JetStream, in commit order."""

@@ -7,9 +7,9 @@ released it) hands over to the standby on its next try.
 
 import asyncio
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Sequence
 
-from choreography.relay import Relay
+from choreography.relay import Outgoing, Relay
 from choreography.relay_lease import AdvisoryLease
 from choreography.runtime import open_bus
 from choreography.store import SqlStore
@@ -26,11 +26,11 @@ class RecordingBroker:
     def __init__(self) -> None:
         self.published: list[str] = []
 
-    async def publish(
-        self, subject: str, body: bytes, message_id: str, headers: Mapping[str, str] | None = None
-    ) -> None:
-        self.published.append(message_id)
-        await asyncio.sleep(0)  # let the other relay run between publishes
+    async def publish_batch(self, messages: Sequence[Outgoing]) -> int:
+        for message in messages:
+            self.published.append(message.message_id)
+            await asyncio.sleep(0)  # let the other relay run between publishes
+        return len(messages)
 
 
 async def test_only_one_relay_holds_the_lease_until_it_lets_go(postgres_url: str) -> None:

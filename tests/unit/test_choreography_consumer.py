@@ -16,7 +16,7 @@ import pytest
 from nats.errors import ConnectionClosedError
 
 from choreography.bootstrap import bootstrap
-from choreography.consumer import RetryPolicy, ServiceConsumer
+from choreography.consumer import RetryPolicy, ServiceConsumer, by_order
 from choreography.memory import InMemoryStore
 from domain.event_codec import to_json
 from domain.events import OrderCancelled
@@ -128,3 +128,28 @@ async def test_a_refund_that_keeps_failing_is_retried_past_the_last_attempt_neve
     await payments.handle(message)  # type: ignore[arg-type]
 
     assert message.settled == ["nak"]  # not dead-lettered (that publish would have raised)
+
+
+def cancelled_of(order_id: str) -> SettledMessage:
+    event = OrderCancelled(
+        event_id=uuid.uuid4(),
+        order_id=order_id,
+        occurred_at=datetime.now(UTC),
+        reason="r",
+        cancelled_by="admin",
+    )
+    return SettledMessage(to_json(event))
+
+
+def test_an_in_order_batch_keeps_each_orders_messages_in_stream_order_apart_from_others() -> None:
+    batch = [cancelled_of(order_id) for order_id in ("o1", "o2", "o1", "o3", "o2", "o1")]
+    unreadable = SettledMessage(b"not a cloudevent")
+
+    groups = by_order([*batch, unreadable])  # type: ignore[list-item]
+
+    assert groups == [
+        [batch[0], batch[2], batch[5]],
+        [batch[1], batch[4]],
+        [batch[3]],
+        [unreadable],
+    ]
