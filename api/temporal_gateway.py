@@ -1,11 +1,9 @@
 """``OrderGateway`` over Temporal: one ``OrderWorkflow`` per order, moved by updates and signals."""
 
 import hashlib
-import logging
 from datetime import timedelta
 from typing import Any, NoReturn
 
-from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -22,6 +20,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.just_placed import JustPlaced
 from domain.commands import CancelOrder, MarkDelivered, MarkReady, PickUp, PlaceOrder, StartCooking
 from domain.errors import IllegalTransition, OrderNotFound
 from domain.events import Event
@@ -46,7 +45,6 @@ UPDATE_FOR: dict[type[StaffCommand], str] = {
     MarkDelivered: names.UPDATE_MARK_DELIVERED,
 }
 QUERY_TIMEOUT = timedelta(seconds=5)
-log = logging.getLogger(__name__)
 UPDATE_TIMEOUT = timedelta(seconds=30)
 FINGERPRINT = "request_fingerprint"
 
@@ -58,12 +56,10 @@ class TemporalOrderGateway:
         self._client = client
         self._slas = slas
         self._read_model = read_model
+        self._just_placed = JustPlaced()
 
     async def place(self, order: PlaceOrder) -> None:
-        """Start the saga and note the order as placed in the read model.
-
-        An id already taken (running or closed) keeps its one workflow.
-        """
+        """Start the saga; an id already taken (running or closed) keeps its one workflow."""
         fingerprint = fingerprint_of(order)
         try:
             await self._client.start_workflow(
@@ -81,12 +77,7 @@ class TemporalOrderGateway:
             )
         except WorkflowAlreadyStartedError:
             await self._ensure_same_order(order.order_id, fingerprint)
-        # Reads are served by the read model alone: it knows the order from now on.
-        # The order is accepted even if this write fails; the saga's first record makes it.
-        try:
-            await self._read_model.note_placed(order)
-        except SQLAlchemyError:
-            log.warning("order %s: noting it as placed failed", order.order_id, exc_info=True)
+        self._just_placed.add(order)
 
     async def state(self, order_id: str) -> OrderState | None:
         """The ``state`` query's answer, or None when there is no such workflow."""
@@ -103,8 +94,16 @@ class TemporalOrderGateway:
         return state
 
     async def view(self, order_id: str) -> OrderView | None:
-        """The read model's view: the saga writes status, events and compensations together."""
-        return await self._read_model.get(order_id)
+        """The read model's view: the saga writes status, events and compensations together.
+
+        An order this process placed a moment ago and the saga has not recorded yet is
+        answered as accepted, so reading it never waits on its workflow.
+        """
+        recorded = await self._read_model.get(order_id)
+        if recorded is None:
+            return self._just_placed.view(order_id)
+        self._just_placed.forget(order_id)
+        return recorded
 
     async def advance(self, command: StaffCommand) -> OrderState:
         """Run the update that matches the command."""

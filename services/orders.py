@@ -19,13 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel, col
 
-from domain.commands import PlaceOrder
 from domain.event_codec import ENVELOPE_FIELDS, decode, encode, upcast
 from domain.events import Event
-from domain.order import Order, OrderStatus
+from domain.order import OrderStatus
 from infra import metrics
-from infra.database import insert_new, insert_once, transaction
-from services.contacts import contact_in_v1_placed, contact_of, load_contact, save_contact
+from infra.database import insert_new, transaction
+from services.contacts import contact_in_v1_placed, load_contact, save_contact
 from services.messages import OrderSnapshot, OrderView, RecordEvents, TimelineEntry
 from services.sql import (
     as_utc,
@@ -146,25 +145,6 @@ class OrderReadModel:
         async with transaction(self._sessions) as session:
             recorded = await write_record(session, req)
         count_recorded(recorded)
-
-    async def note_placed(self, order: PlaceOrder) -> None:
-        """Know an accepted order before its saga first records it.
-
-        A PLACED view at version 0, with the order's contact, that the saga's first
-        record (version 1) replaces; a view already there is left as it is. So a read
-        right after placing is served here and never has to ask the order's workflow,
-        which a busy worker answers late.
-        """
-        accepted = Order(
-            order_id=order.order_id,
-            customer=order.customer,
-            items=order.items,
-            delivery_address=order.delivery_address,
-        )
-        row = _view_row(RecordEvents(snapshot=OrderSnapshot.of(accepted), events=[], version=0))
-        async with transaction(self._sessions) as session:
-            await save_contact(session, order.order_id, contact_of(order))
-            await insert_once(session, OrderViewRow, row)
 
     async def get(self, order_id: str) -> OrderView | None:
         """The order with its contact and its timeline as of one moment, or None when unknown."""

@@ -1,10 +1,11 @@
-"""An accepted order is in the read model at once, before its saga first records it."""
+"""An order the API just accepted reads as PLACED at once, before its saga first records it."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
+from api.just_placed import JustPlaced
 from api.temporal_gateway import TemporalOrderGateway
 from domain.commands import PlaceOrder
 from domain.events import OrderConfirmed, OrderPlaced
@@ -25,11 +26,15 @@ def order(order_id: str = "o1") -> PlaceOrder:
     )
 
 
-def first_record(order_id: str, status: OrderStatus = OrderStatus.PLACED) -> RecordEvents:
+def recorded(order_id: str) -> RecordEvents:
     snapshot = OrderSnapshot(
-        order_id=order_id, status=status, customer_id="cust-9", total=Decimal("27.00"), items=ITEMS
+        order_id=order_id,
+        status=OrderStatus.CONFIRMED,
+        customer_id="cust-9",
+        total=Decimal("27.00"),
+        items=ITEMS,
     )
-    event = OrderPlaced(
+    placed = OrderPlaced(
         event_id=uuid4(),
         order_id=order_id,
         occurred_at=AT,
@@ -37,43 +42,10 @@ def first_record(order_id: str, status: OrderStatus = OrderStatus.PLACED) -> Rec
         items=ITEMS,
         total=snapshot.total,
     )
-    return RecordEvents(snapshot=snapshot, events=[event], version=1)
-
-
-async def test_a_noted_order_reads_as_placed_with_its_contact(services: Services) -> None:
-    await services.orders.note_placed(order())
-
-    view = await services.orders.get("o1")
-
-    assert view is not None
-    assert (view.status, view.customer_id, view.version) == (OrderStatus.PLACED, "cust-9", 0)
-    assert (view.total, view.items, view.timeline) == (Decimal("27.00"), ITEMS, [])
-    assert view.contact is not None and view.contact.delivery_address == "Via Larga 5"
-
-
-async def test_the_sagas_first_record_replaces_the_noted_view(services: Services) -> None:
-    await services.orders.note_placed(order())
-    await services.orders.record(first_record("o1"))
-
-    view = await services.orders.get("o1")
-
-    assert view is not None and view.version == 1
-    assert [entry.type for entry in view.timeline] == ["OrderPlaced"]
-
-
-async def test_noting_an_order_the_saga_already_recorded_changes_nothing(
-    services: Services,
-) -> None:
-    later = first_record("o1", OrderStatus.CONFIRMED)
     confirmed = OrderConfirmed(
-        event_id=uuid4(), order_id="o1", occurred_at=AT, ticket_id="t1", total=Decimal("27.00")
+        event_id=uuid4(), order_id=order_id, occurred_at=AT, ticket_id="t1", total=snapshot.total
     )
-    await services.orders.record(later.model_copy(update={"events": [confirmed], "version": 2}))
-
-    await services.orders.note_placed(order())  # a repeated POST, arriving late
-
-    view = await services.orders.get("o1")
-    assert view is not None and (view.status, view.version) == (OrderStatus.CONFIRMED, 2)
+    return RecordEvents(snapshot=snapshot, events=[placed, confirmed], version=2)
 
 
 class StartOnlyClient:
@@ -89,14 +61,47 @@ class StartOnlyClient:
         raise AssertionError(f"a read asked the workflow ({name})")
 
 
-async def test_placing_through_the_gateway_makes_the_order_readable_without_its_workflow(
+def gateway_on(services: Services) -> tuple[TemporalOrderGateway, StartOnlyClient]:
+    client = StartOnlyClient()
+    return TemporalOrderGateway(client, Slas(), services.orders), client  # type: ignore[arg-type]
+
+
+async def test_a_just_placed_order_reads_as_placed_without_asking_its_workflow(
     services: Services,
 ) -> None:
-    client = StartOnlyClient()
-    gateway = TemporalOrderGateway(client, Slas(), services.orders)  # type: ignore[arg-type]
+    gateway, client = gateway_on(services)
 
     await gateway.place(order("o7"))
-
     view = await gateway.view("o7")
+
     assert client.started == ["order-o7"]
-    assert view is not None and view.status == OrderStatus.PLACED
+    assert view is not None
+    assert (view.status, view.customer_id, view.total) == (OrderStatus.PLACED, "cust-9", 27)
+    assert view.timeline == [] and view.contact is not None
+    assert view.contact.delivery_address == "Via Larga 5"
+
+
+async def test_once_the_saga_recorded_the_order_the_read_model_answers(services: Services) -> None:
+    gateway, _ = gateway_on(services)
+    await gateway.place(order("o7"))
+
+    await services.orders.record(recorded("o7"))
+    view = await gateway.view("o7")
+
+    assert view is not None and view.status == OrderStatus.CONFIRMED
+    assert [entry.type for entry in view.timeline] == ["OrderPlaced", "OrderConfirmed"]
+
+
+async def test_an_order_placed_elsewhere_is_not_invented(services: Services) -> None:
+    gateway, _ = gateway_on(services)
+
+    assert await gateway.view("placed-on-another-replica") is None
+
+
+def test_an_order_is_remembered_for_a_while_only() -> None:
+    memory = JustPlaced(remember_seconds=0.0)
+    memory.add(order("o1"))
+    memory.add(order("o2"))  # adding prunes what is past its time
+
+    assert memory.view("o1") is None and memory.view("o2") is None
+    assert JustPlaced().view("o1") is None
