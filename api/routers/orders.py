@@ -148,9 +148,11 @@ def stored_status(runtime: Runtime, order_id: str) -> Callable[[], Awaitable[Ord
     """
 
     async def read() -> OrderStatus | None:
-        known = await runtime.gateway.view(order_id)  # also an order this process just placed
-        if known is not None:
-            return known.status
+        stored = await runtime.services.orders.get(order_id)
+        if stored is not None:
+            return stored.status
+        if await runtime.gateway.view(order_id) is not None:
+            return None  # placed through this process a moment ago: known, not recorded yet
         if await runtime.gateway.state(order_id) is None:
             raise not_found(order_id)
         return None
