@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.binaries import binary
+from infra.embedded_postgres import free_port
 from workflows.names import search_attribute_flags
 
 # Tuned as DESIGN.md section 1 measured: WAL instead of the rollback journal, and history
@@ -51,17 +52,32 @@ class StackPlan:
 
     def temporal_argv(self) -> list[str]:
         """``temporal server start-dev`` with persistent state and our search attributes."""
+        # Left to itself the dev server binds its HTTP API and metrics to random free ports,
+        # which can land on the UI or API port we chose but have not bound yet (seen: "bind:
+        # address already in use" for the UI). Named here, they can only miss each other.
+        http_port, metrics_port = self._other_free_ports(2)
         return [
             str(binary("temporal")),
             *("server", "start-dev", "--db-filename", str(self.data_dir / "temporal.db")),
             *("--ip", self.host, "--port", str(self.temporal_port)),
             *("--ui-port", str(self.ui_port), "--ui-disable-news-fetch"),
+            *("--http-port", str(http_port), "--metrics-port", str(metrics_port)),
             # The UI decodes payloads through the API's codec endpoint (api/codec.py).
             *("--ui-codec-endpoint", f"{self.api_url}/codec"),
             *("--log-level", "warn"),
             *TUNING_FLAGS,
             *search_attribute_flags(),
         ]
+
+    def _other_free_ports(self, count: int) -> list[int]:
+        taken = {self.temporal_port, self.ui_port, self.api_port}
+        ports: list[int] = []
+        while len(ports) < count:
+            port = free_port()
+            if port not in taken:
+                taken.add(port)
+                ports.append(port)
+        return ports
 
     def worker_argv(self) -> list[str]:
         """The Temporal worker."""
