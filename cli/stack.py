@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.binaries import binary
-from infra.embedded_postgres import free_port
+from infra.ports import free_port
+from infra.settings import sqlite_in
 from workflows.names import search_attribute_flags
 
 # Tuned as DESIGN.md section 1 measured: WAL instead of the rollback journal, and history
@@ -103,9 +104,7 @@ class StackPlan:
         env["TEMPORAL_ADDRESS"] = env["PIZZERIA_TEMPORAL_ADDRESS"] = self.temporal_address
         env["PIZZERIA_TEMPORAL_UI_URL"] = self.ui_url
         env["PIZZERIA_DATA_DIR"] = str(self.data_dir)
-        env["PIZZERIA_DATABASE_URL"] = (
-            self.database_url or f"sqlite+aiosqlite:///{self.data_dir}/pizzeria.db"
-        )
+        env["PIZZERIA_DATABASE_URL"] = self.database_url or sqlite_in(self.data_dir)
         env["PIZZERIA_API_HOST"] = self.host
         env["PIZZERIA_API_PORT"] = str(self.api_port)
         env["PIZZERIA_PUBLIC_URL"] = self.api_url

@@ -24,13 +24,14 @@ import importlib.util
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+
+from infra.ports import free_port
 
 SUPERUSER = "postgres"
 DATABASE_HINT = (
@@ -166,14 +167,6 @@ class PostgresDirectory:
             )
             output.seek(0)
             return output.read()
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class EmbeddedPostgres(PostgresDirectory):

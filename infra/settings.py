@@ -89,7 +89,7 @@ class Settings(BaseSettings):
         # Unset, the SQLite file lives in data_dir, where `pizzeria up` puts it: every
         # command (audit, migrate, deadletters) given one PIZZERIA_DATA_DIR finds one database.
         if "database_url" not in self.model_fields_set:
-            self.__dict__["database_url"] = f"sqlite+aiosqlite:///{self.data_dir}/pizzeria.db"
+            self.__dict__["database_url"] = sqlite_in(self.data_dir)
         return self
 
     @model_validator(mode="after")
@@ -128,6 +128,11 @@ class Settings(BaseSettings):
 
 
 @lru_cache
+def sqlite_in(data_dir: Path) -> str:
+    """The SQLite database of a stack whose state lives in ``data_dir``."""
+    return f"sqlite+aiosqlite:///{data_dir}/pizzeria.db"
+
+
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return Settings()

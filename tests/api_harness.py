@@ -6,7 +6,6 @@ Temporal or the database". Tokens are real JWTs signed by the test's dev key.
 """
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -22,6 +21,7 @@ from api.auth import dev_key
 from api.runtime import Runtime
 from domain.errors import OrderNotFound
 from domain.order import OrderItem, OrderStatus
+from infra.ports import free_port
 from infra.settings import Settings
 from services.messages import OrderView
 from workflows.contracts import OrderState
@@ -155,14 +155,6 @@ def settings_for(tmp_path: Path) -> Settings:
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'pizzeria.db'}",
         smtp_host=None,
     )
-
-
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @asynccontextmanager

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from infra.embedded_postgres import free_port
+from infra.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 READY_SECONDS = 120.0

@@ -20,7 +20,7 @@ import httpx
 import psutil
 import pytest
 
-from infra.embedded_postgres import free_port
+from infra.ports import free_port
 from tests.chaos.drill import Drill
 from tests.chaos.fixtures import assert_audit_clean
 from tests.chaos.shopper import GIVE_UP_SECONDS, ORDER, RETRY_SECONDS, Shopper

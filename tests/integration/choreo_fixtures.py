@@ -24,6 +24,7 @@ from choreography.consumer import RetryPolicy
 from choreography.runtime import Tuning, run_consumers, run_relay
 from infra.binaries import binary
 from infra.database import make_engine, make_session_factory
+from infra.ports import free_port
 from infra.settings import Settings
 from services.container import Services, build_services, prepare_database
 
@@ -34,14 +35,6 @@ FAST = Tuning(
     fetch_seconds=0.25,
     retry=RetryPolicy(max_attempts=4, backoff=(0.1, 0.2, 0.4, 0.8)),
 )
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
