@@ -97,6 +97,15 @@ class ClusterPlan:
         argv[-1] = str(self.api_ports()[replica])
         return argv
 
+    def ports(self) -> set[int]:
+        """Every port a piece of this stack listens on, whichever the mode starts."""
+        nats = [port + offset for port in self.nats_ports() for offset in (0, ROUTE_OFFSET)]
+        return {*self.base.ports(), *self.api_ports(), *nats, self.postgres_port}
+
+    def temporal_argv(self) -> list[str]:
+        """The one dev server, its own extra ports clear of every port of the cluster."""
+        return self.base.temporal_argv(others=self.ports())
+
     def environment(self) -> dict[str, str]:
         """The single-machine environment pointed at PostgreSQL and at all three NATS nodes."""
         env = self.base.environment()

@@ -102,7 +102,8 @@ async def start_orchestration_replicas(starter: Starter, settings: Settings) -> 
         update={"temporal_address": plan.temporal_address, "data_dir": plan.data_dir}
     )
     clients: list[Client] = []
-    await starter.start("Temporal", plan.temporal_argv(), temporal_ready(settings, clients))
+    argv = starter.plan.temporal_argv()
+    await starter.start("Temporal", argv, temporal_ready(settings, clients))
     for n in range(starter.plan.replicas):
         worker = starter.launch(f"worker-{n + 1}", plan.worker_argv())
         await starter.wait(worker, worker_polling(clients[0], worker))

@@ -2,6 +2,7 @@
 
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,12 +52,19 @@ class StackPlan:
         """The HTTP API."""
         return f"http://localhost:{self.api_port}"
 
-    def temporal_argv(self) -> list[str]:
-        """``temporal server start-dev`` with persistent state and our search attributes."""
+    def ports(self) -> set[int]:
+        """The ports this plan's pieces listen on."""
+        return {self.temporal_port, self.ui_port, self.api_port}
+
+    def temporal_argv(self, others: Iterable[int] = ()) -> list[str]:
+        """``temporal server start-dev`` with persistent state and our search attributes.
+
+        ``others``: ports that pieces beyond this plan's own will listen on (a cluster's).
+        """
         # Left to itself the dev server binds its HTTP API and metrics to random free ports,
-        # which can land on the UI or API port we chose but have not bound yet (seen: "bind:
-        # address already in use" for the UI). Named here, they can only miss each other.
-        http_port, metrics_port = self._other_free_ports(2)
+        # which can land on a port of the stack that is chosen but not bound yet (seen: "bind:
+        # address already in use" for the UI). Named here, they miss every port of the stack.
+        http_port, metrics_port = free_ports_besides({*self.ports(), *others}, 2)
         return [
             str(binary("temporal")),
             *("server", "start-dev", "--db-filename", str(self.data_dir / "temporal.db")),
@@ -69,16 +77,6 @@ class StackPlan:
             *TUNING_FLAGS,
             *search_attribute_flags(),
         ]
-
-    def _other_free_ports(self, count: int) -> list[int]:
-        taken = {self.temporal_port, self.ui_port, self.api_port}
-        ports: list[int] = []
-        while len(ports) < count:
-            port = free_port()
-            if port not in taken:
-                taken.add(port)
-                ports.append(port)
-        return ports
 
     def worker_argv(self) -> list[str]:
         """The Temporal worker."""
@@ -111,3 +109,13 @@ class StackPlan:
         env["PYTHONUNBUFFERED"] = "1"
         env.setdefault("PIZZERIA_LOG_FORMAT", "console")
         return env
+
+
+def free_ports_besides(taken: set[int], count: int) -> list[int]:
+    """``count`` free ports, none of them in ``taken`` nor twice."""
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in taken and port not in ports:
+            ports.append(port)
+    return ports

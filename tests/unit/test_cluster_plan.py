@@ -2,6 +2,9 @@
 
 from pathlib import Path
 
+import pytest
+
+from cli import stack
 from cli.cluster import ClusterPlan
 from cli.stack import StackPlan
 from infra.settings import Settings
@@ -41,6 +44,19 @@ def test_every_process_is_given_all_three_nodes_three_replicas_and_postgresql() 
 def test_two_api_replicas_listen_on_consecutive_ports() -> None:
     argv = [plan("orchestration").api_argv(n) for n in range(2)]
     assert [flag(a, "--port") for a in argv] == ["8000", "8001"]
+
+
+def test_the_dev_servers_own_ports_are_none_a_piece_of_the_cluster_listens_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Chosen but not bound yet when the dev server starts, so free_port may offer each of them.
+    not_bound_yet = [8001, 4222, 4223, 4224, 6222, 6223, 6224, 5433, 8000, 8233, 7233]
+    offered = iter([*not_bound_yet, 40001, 40001, 40003])
+    monkeypatch.setattr(stack, "free_port", lambda: next(offered))
+
+    argv = plan("orchestration").temporal_argv()
+
+    assert [flag(argv, "--http-port"), flag(argv, "--metrics-port")] == ["40001", "40003"]
 
 
 def _from(env: dict[str, str]) -> dict[str, str]:
