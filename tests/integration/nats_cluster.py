@@ -19,6 +19,7 @@ from choreography.names import EVENTS_STREAM
 from cli.cluster import NODES, ROUTE_OFFSET, ClusterPlan
 from cli.processes import Child
 from cli.stack import StackPlan
+from infra.ports import EPHEMERAL_START, free_port
 
 READY_SECONDS = 60.0
 
@@ -26,11 +27,10 @@ READY_SECONDS = 60.0
 def free_port_block(count: int = NODES) -> int:
     """A first port such that it and the next ``count - 1``, and their routes, are free."""
     while True:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base: int = probe.getsockname()[1]
+        base = free_port()
         wanted = [p for n in range(count) for p in (base + n, base + n + ROUTE_OFFSET)]
-        if max(wanted) < 65536 and all(_free(port) for port in wanted):
+        # All of them below the ephemeral range too (see infra.ports).
+        if max(wanted) < EPHEMERAL_START and all(_free(port) for port in wanted):
             return base
 
 
