@@ -26,13 +26,25 @@ from sqlmodel import SQLModel
 
 
 def make_engine(url: str) -> AsyncEngine:
-    """An engine for ``url``; SQLite files get WAL and a busy timeout for concurrent writers."""
+    """An engine for ``url``; a SQLite file gets WAL, a busy timeout for other processes'
+    writers and one connection, so this process's transactions take turns without waiting
+    inside SQLite."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return _create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = _create_engine(url, connect_args={"timeout": 30})
+    if not parsed.database or parsed.database == ":memory:":
+        return _create_engine(url)  # one shared connection already (SQLAlchemy's StaticPool)
+    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    # SQLite lets one transaction write at a time. With a pool of several connections a
+    # process's own transactions queued for that lock inside SQLite's busy handler, which
+    # sleeps up to 100 ms a try and holds the worker's workflow task meanwhile (measured:
+    # saga 6.4 -> 7.5 orders/s, e2e p99 5.9 -> 3.3 s, 12 ms less worker CPU per order).
+    # One connection makes them queue in the event loop instead, at no CPU. The price: a
+    # session opened while the same task holds another waits for it (pool_timeout), so
+    # services never nest sessions.
+    engine = _create_engine(
+        url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=30
+    )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
