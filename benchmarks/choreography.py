@@ -13,10 +13,11 @@ import httpx
 
 from benchmarks.runner import HTTP_TIMEOUT, Session
 from benchmarks.session import seed_database
-from benchmarks.stack import HOST, free_ports
+from benchmarks.stack import HOST
 from cli.choreo_up import ChoreographyPlan, start_choreography
 from cli.processes import Child, StartupFailed
 from cli.stack import StackPlan
+from infra.ports import free_ports
 from infra.settings import Settings
 
 ROLE = {"NATS": "server", "relay": "relay", "consumers": "consumers", "API": "api"}

@@ -7,7 +7,6 @@ also when a scenario fails or the user presses Ctrl-C.
 
 import contextlib
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,23 +16,12 @@ from cli.processes import Child, StartupFailed
 from cli.readiness import api_ready, wait_until
 from cli.stack import TUNING_FLAGS
 from infra.binaries import binary
+from infra.ports import free_ports
 from workflows.names import search_attribute_flags
 
 HOST = "127.0.0.1"
 STARTUP_SECONDS = 90.0
 STOP_SECONDS = 15.0
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports nobody listens on right now, held open together so that they differ."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind((HOST, 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def never() -> bool:

@@ -102,6 +102,7 @@ async def start_orchestration_replicas(starter: Starter, settings: Settings) -> 
         update={"temporal_address": plan.temporal_address, "data_dir": plan.data_dir}
     )
     clients: list[Client] = []
+    # The cluster's argv: the dev server's own ports clear of every replica's.
     argv = starter.plan.temporal_argv()
     await starter.start("Temporal", argv, temporal_ready(settings, clients))
     for n in range(starter.plan.replicas):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.binaries import binary
-from infra.ports import free_port
+from infra.ports import free_ports
 from infra.settings import sqlite_in
 from workflows.names import search_attribute_flags
 
@@ -64,7 +64,7 @@ class StackPlan:
         # Left to itself the dev server binds its HTTP API and metrics to random free ports,
         # which can land on a port of the stack that is chosen but not bound yet (seen: "bind:
         # address already in use" for the UI). Named here, they miss every port of the stack.
-        http_port, metrics_port = free_ports_besides({*self.ports(), *others}, 2)
+        http_port, metrics_port = free_ports(2, besides={*self.ports(), *others})
         return [
             str(binary("temporal")),
             *("server", "start-dev", "--db-filename", str(self.data_dir / "temporal.db")),
@@ -109,13 +109,3 @@ class StackPlan:
         env["PYTHONUNBUFFERED"] = "1"
         env.setdefault("PIZZERIA_LOG_FORMAT", "console")
         return env
-
-
-def free_ports_besides(taken: set[int], count: int) -> list[int]:
-    """``count`` free ports, none of them in ``taken`` nor twice."""
-    ports: list[int] = []
-    while len(ports) < count:
-        port = free_port()
-        if port not in taken and port not in ports:
-            ports.append(port)
-    return ports

@@ -11,6 +11,7 @@ an explicit bind takes a port.
 
 import random
 import socket
+from collections.abc import Iterable
 from pathlib import Path
 
 LOWEST = 10_000
@@ -19,15 +20,35 @@ _LINUX_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 EPHEMERAL_START = int(_LINUX_RANGE.read_text().split()[0]) if _LINUX_RANGE.exists() else 32768
 
 
+def is_free(port: int) -> bool:
+    """Whether nothing listens on ``port`` of 127.0.0.1 right now."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 nobody listens on right now, below the ephemeral range."""
-    while True:
-        # 0 leaves the pick to the kernel on a machine whose every port above LOWEST is ephemeral.
-        wanted = random.randrange(LOWEST, EPHEMERAL_START) if EPHEMERAL_START > LOWEST else 0
+    if EPHEMERAL_START <= LOWEST:  # every port worth having is ephemeral: the kernel picks
         with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", wanted))
-            except OSError:  # taken: draw again
-                continue
+            probe.bind(("127.0.0.1", 0))
             port: int = probe.getsockname()[1]
             return port
+    while not is_free(wanted := random.randrange(LOWEST, EPHEMERAL_START)):
+        pass  # taken: draw again
+    return wanted
+
+
+def free_ports(count: int, besides: Iterable[int] = ()) -> list[int]:
+    """``count`` different free ports, none of them in ``besides`` (chosen, not bound yet)."""
+    taken = set(besides)
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in taken:
+            taken.add(port)
+            ports.append(port)
+    return ports

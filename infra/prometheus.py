@@ -7,7 +7,6 @@ and re-emits its families on every scrape: ``GET /metrics`` (API) or
 ``--metrics-port`` (worker, relay, consumers) shows both, and neither is lost.
 """
 
-import socket
 import urllib.request
 from collections.abc import Iterator
 from functools import lru_cache
@@ -23,6 +22,8 @@ from prometheus_client import (
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+
+from infra.ports import free_port
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 SDK_SCRAPE_TIMEOUT_SECONDS = 2.0
@@ -51,7 +52,7 @@ class TemporalSdkMetrics(Collector):
 @lru_cache(maxsize=1)
 def temporal_runtime() -> Runtime:
     """The process's one Temporal ``Runtime``, its metrics merged into ours."""
-    port = _free_loopback_port()
+    port = free_port()
     config = PrometheusConfig(
         bind_address=f"127.0.0.1:{port}",
         counters_total_suffix=True,
@@ -77,10 +78,3 @@ def serve_metrics(port: int | None, host: str = "0.0.0.0") -> WSGIServer | None:
         return None
     server, _thread = start_http_server(port, addr=host)
     return server
-
-
-def _free_loopback_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port

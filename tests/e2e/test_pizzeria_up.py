@@ -15,6 +15,8 @@ import httpx
 import psutil
 import pytest
 
+from infra.ports import free_ports
+
 REPO = Path(__file__).resolve().parents[2]
 READY_SECONDS = 90.0
 CUSTOMER = {"Authorization": "Bearer dev-customer-token"}
@@ -30,18 +32,6 @@ ORDER = {
     "items": [{"pizza": "margherita", "size": "medium", "quantity": 1}],
     "delivery_address": "Castle Road 1",
 }
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports nothing listens on right now (held open together so they differ)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def pizzeria(*args: str) -> list[str]:

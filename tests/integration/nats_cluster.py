@@ -6,7 +6,6 @@ back. Every node is always stopped.
 """
 
 import asyncio
-import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +18,7 @@ from choreography.names import EVENTS_STREAM
 from cli.cluster import NODES, ROUTE_OFFSET, ClusterPlan
 from cli.processes import Child
 from cli.stack import StackPlan
-from infra.ports import EPHEMERAL_START, free_port
+from infra.ports import EPHEMERAL_START, free_port, is_free
 
 READY_SECONDS = 60.0
 
@@ -30,17 +29,8 @@ def free_port_block(count: int = NODES) -> int:
         base = free_port()
         wanted = [p for n in range(count) for p in (base + n, base + n + ROUTE_OFFSET)]
         # All of them below the ephemeral range too (see infra.ports).
-        if max(wanted) < EPHEMERAL_START and all(_free(port) for port in wanted):
+        if max(wanted) < EPHEMERAL_START and all(is_free(port) for port in wanted):
             return base
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 @dataclass

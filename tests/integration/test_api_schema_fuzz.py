@@ -27,8 +27,8 @@ from schemathesis.specs.openapi.checks import (
 from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
 
 from api.app import create_app
+from infra.ports import free_ports
 from infra.settings import Settings
-from tests.e2e.test_pizzeria_up import free_ports
 from tests.support import register_search_attributes
 
 EXAMPLES_PER_OPERATION = 12

@@ -1,6 +1,5 @@
 """SMTP email against a real SMTP server (aiosmtpd, in process, on a free local port)."""
 
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -12,6 +11,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.errors import ProviderUnavailable
+from infra.ports import free_port
 from services.faults import FaultInjector
 from services.messages import SendNotification
 from services.notifications import NotificationService
@@ -29,13 +29,6 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.messages.append(message_from_bytes(envelope.content))
         return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ creation and idempotent registration are exercised for real.
 """
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,19 +17,13 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client
 
+from infra.ports import free_port
 from workflows.names import SEARCH_ATTRIBUTES
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "deploy/temporal/setup-namespace.sh"
 BIN = Path(sys.executable).parent
 NAMESPACE = "pizzeria-setup-test"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ delivered orders per second of wall time.
 import argparse
 import asyncio
 import json
-import socket
 import tempfile
 import threading
 import time
@@ -33,6 +32,7 @@ from cli.processes import Child
 from cli.stack import StackPlan
 from cli.up import start as start_orchestration
 from infra.database import make_engine
+from infra.ports import free_port
 from infra.settings import Settings
 from services.orders import OrderViewRow
 from tests.integration.conftest import auth, order_body
@@ -44,12 +44,6 @@ STAFF = (
     ("/delivery/orders/{}/delivered", "driver"),
 )
 PAST_PLACED = {"CONFIRMED", "COOKING", "READY", "OUT_FOR_DELIVERY", "DELIVERED"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @asynccontextmanager

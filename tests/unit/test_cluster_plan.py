@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from cli import stack
 from cli.cluster import ClusterPlan
 from cli.stack import StackPlan
+from infra import ports
 from infra.settings import Settings
 
 
@@ -52,7 +52,7 @@ def test_the_dev_servers_own_ports_are_none_a_piece_of_the_cluster_listens_on(
     # Chosen but not bound yet when the dev server starts, so free_port may offer each of them.
     not_bound_yet = [8001, 4222, 4223, 4224, 6222, 6223, 6224, 5433, 8000, 8233, 7233]
     offered = iter([*not_bound_yet, 40001, 40001, 40003])
-    monkeypatch.setattr(stack, "free_port", lambda: next(offered))
+    monkeypatch.setattr(ports, "free_port", lambda: next(offered))
 
     argv = plan("orchestration").temporal_argv()
 
