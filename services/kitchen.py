@@ -1,15 +1,15 @@
 """The kitchen queue: one ticket per order, moved forward by the kitchen display.
 
-A cancellation that arrives before its ticket leaves a cancelled ticket
-behind, so a late ``open_ticket`` for that order finds it cancelled instead of
-putting the order back on the queue.
+Every cancellation is remembered in its own table, so a late ``open_ticket``
+for a cancelled order writes its ticket already cancelled instead of putting
+the order back on the queue; an order the kitchen never got has no ticket.
 """
 
 from datetime import datetime
 from typing import Any, Literal
 from uuid import uuid4
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel, col
 
@@ -25,7 +25,8 @@ MOVES_FROM: dict[str, tuple[str, ...]] = {"cooking": ("queued",), "ready": ("que
 
 
 class TicketRow(SQLModel, table=True):
-    """A kitchen ticket; ``idempotency_key`` is None when a cancellation came first."""
+    """A kitchen ticket; before migration 0008 a row without ``idempotency_key`` (or with
+    ``cancel_key``) stood for a cancellation, which now has its own ``CancellationRow``."""
 
     __tablename__ = "kitchen_tickets"
 
@@ -41,6 +42,16 @@ class TicketRow(SQLModel, table=True):
         """The message form of this row."""
         status: TicketStatus = self.status  # type: ignore[assignment]
         return Ticket(ticket_id=self.ticket_id, order_id=self.order_id, status=status)
+
+
+class CancellationRow(SQLModel, table=True):
+    """The kitchen was told to take an order off (it may not have had its ticket yet)."""
+
+    __tablename__ = "kitchen_cancellations"
+
+    order_id: str = Field(primary_key=True, max_length=64)
+    cancel_key: str = Field(unique=True, max_length=200)
+    cancelled_at: datetime = Field(sa_column=time_column())
 
 
 def _row(order_id: str, status: str, items: list[dict[str, Any]], **keys: str) -> dict[str, Any]:
@@ -66,26 +77,20 @@ class KitchenService:
         async with transaction(self._sessions) as session:
             await lock_order(session, "kitchen", req.order_id)
             row = _row(req.order_id, "queued", items, idempotency_key=req.idempotency_key)
-            await insert_once(session, TicketRow, row)
+            if await insert_once(session, TicketRow, row):
+                await _cancel_if_called_off(session, req.order_id)
         return (await self._stored(req.order_id, req.idempotency_key)).to_ticket()
 
     async def cancel_ticket(self, req: CancelTicket) -> TicketCancelled:
         """Take the order's ticket off the queue; ``cancelled`` is False when it had none."""
         await self._faults.before_call("kitchen")
+        cancellation = {"order_id": req.order_id, "cancel_key": req.idempotency_key}
         async with transaction(self._sessions) as session:
             await lock_order(session, "kitchen", req.order_id)
-            tombstone = _row(req.order_id, "cancelled", [], cancel_key=req.idempotency_key)
-            if await insert_once(session, TicketRow, tombstone):
-                return TicketCancelled()
-            await session.execute(
-                update(TicketRow)
-                .where(
-                    col(TicketRow.order_id) == req.order_id, col(TicketRow.status) != "cancelled"
-                )
-                .values(status="cancelled", cancel_key=req.idempotency_key)
-            )
-        row = await self._stored(req.order_id, req.idempotency_key)
-        if row.idempotency_key is None:
+            await insert_once(session, CancellationRow, {**cancellation, "cancelled_at": utcnow()})
+            await _cancel_if_called_off(session, req.order_id)
+        row = await self._ticket(req.order_id)
+        if row is None:
             return TicketCancelled()
         return TicketCancelled(ticket_id=row.ticket_id, cancelled=row.status == "cancelled")
 
@@ -133,4 +138,14 @@ async def move_ticket(session: AsyncSession, order_id: str, status: str) -> None
         update(TicketRow)
         .where(col(TicketRow.order_id) == order_id, col(TicketRow.status).in_(MOVES_FROM[status]))
         .values(status=status)
+    )
+
+
+async def _cancel_if_called_off(session: AsyncSession, order_id: str) -> None:
+    # One UPDATE, no read first: SQLite transactions here write before they read.
+    called_off = exists().where(col(CancellationRow.order_id) == order_id)
+    await session.execute(
+        update(TicketRow)
+        .where(col(TicketRow.order_id) == order_id, col(TicketRow.status) != "cancelled", called_off)
+        .values(status="cancelled")
     )

@@ -78,6 +78,10 @@ async def test_cancel_takes_the_ticket_off_the_queue_once(services: Services) ->
 
 async def test_cancelling_an_order_without_a_ticket_cancels_nothing(services: Services) -> None:
     assert await services.kitchen.cancel_ticket(cancel("o1")) == TicketCancelled()
+    assert await services.kitchen.cancel_ticket(cancel("o1")) == TicketCancelled()
+    # No ticket row stands for the cancellation: both modes' tickets list only what the
+    # kitchen got, whenever a retried cancellation lands (parity, "kitchen down").
+    assert await services.kitchen.ticket("o1") is None
 
 
 async def test_a_ticket_opened_after_its_cancellation_stays_off_the_queue(
@@ -88,6 +92,10 @@ async def test_a_ticket_opened_after_its_cancellation_stays_off_the_queue(
     late = await services.kitchen.open_ticket(open_("o1"))
 
     assert late.status == "cancelled"
+    assert await services.kitchen.open_ticket(open_("o1")) == late
+    assert await services.kitchen.cancel_ticket(cancel("o1")) == TicketCancelled(
+        ticket_id=late.ticket_id, cancelled=True
+    )
     assert await services.kitchen.queue() == []
 
 
@@ -97,5 +105,9 @@ async def test_kitchen_outage_opens_nothing(services: Services) -> None:
     with pytest.raises(ProviderUnavailable):
         await services.kitchen.open_ticket(open_("o1"))
 
+    with pytest.raises(ProviderUnavailable):
+        await services.kitchen.cancel_ticket(cancel("o1"))
+
     await services.faults.clear("kitchen")
     assert await services.kitchen.queue() == []
+    assert await services.kitchen.ticket("o1") is None
