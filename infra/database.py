@@ -24,16 +24,19 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel import SQLModel
 
+from infra.sqlite_driver import one_hop_dbapi
+
 
 def make_engine(url: str) -> AsyncEngine:
     """An engine for ``url``; a SQLite file gets WAL, a busy timeout for other processes'
     writers and one connection, so this process's transactions take turns without waiting
-    inside SQLite."""
+    inside SQLite; aiosqlite runs each statement in one thread hop (``infra.sqlite_driver``)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return _create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    one_hop = {"module": one_hop_dbapi()} if parsed.get_driver_name() == "aiosqlite" else {}
     if not parsed.database or parsed.database == ":memory:":
-        return _create_engine(url)  # one shared connection already (SQLAlchemy's StaticPool)
+        return _create_engine(url, **one_hop)  # one shared connection already (StaticPool)
     Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # SQLite lets one transaction write at a time. With a pool of several connections a
     # process's own transactions queued for that lock inside SQLite's busy handler, which
@@ -43,7 +46,7 @@ def make_engine(url: str) -> AsyncEngine:
     # session opened while the same task holds another waits for it (pool_timeout), so
     # services never nest sessions.
     engine = _create_engine(
-        url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=30
+        url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=30, **one_hop
     )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
