@@ -49,7 +49,7 @@ def _run(conn: sqlite3.Connection, many: bool, operation: str, parameters: Any) 
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     """A cursor that holds one statement's outcome; no aiosqlite cursor behind it."""
 
-    __slots__ = ("_description", "_rowcount", "_lastrowid", "arraysize")
+    __slots__ = ("_description", "_lastrowid", "_rowcount", "arraysize")
 
     def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
         self._adapt_connection = adapt_connection
@@ -83,7 +83,8 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     def _hop(self, many: bool, operation: str, parameters: Any) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         try:
-            outcome = await_(connection._execute(_run, connection._conn, many, operation, parameters))
+            hop = connection._execute(_run, connection._conn, many, operation, parameters)  # type: ignore[no-untyped-call]
+            outcome = await_(hop)
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         self._description, self._rowcount, self._lastrowid, rows = outcome
@@ -107,7 +108,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     __slots__ = ()
 
-    _cursor_cls = OneHopCursor
+    _cursor_cls = OneHopCursor  # type: ignore[assignment]  # a subclass, as SQLAlchemy's are
 
     def commit(self) -> None:
         if self._connection.in_transaction:

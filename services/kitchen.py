@@ -146,6 +146,8 @@ async def _cancel_if_called_off(session: AsyncSession, order_id: str) -> None:
     called_off = exists().where(col(CancellationRow.order_id) == order_id)
     await session.execute(
         update(TicketRow)
-        .where(col(TicketRow.order_id) == order_id, col(TicketRow.status) != "cancelled", called_off)
+        .where(
+            col(TicketRow.order_id) == order_id, col(TicketRow.status) != "cancelled", called_off
+        )
         .values(status="cancelled")
     )
