@@ -2,8 +2,9 @@
 
 A row is written as ``pending`` before the provider is called and marked
 ``sent`` after, so a repeat after success returns the first receipt without
-calling the provider again. A repeat after a crash between the two resends the
-stored text with the same key, which the provider uses to deduplicate.
+calling the provider again. A repeat after a crash between the two, or after
+the provider was down, resends the stored text with the same key, which the
+provider uses to deduplicate.
 """
 
 from datetime import datetime
@@ -92,13 +93,12 @@ class NotificationService:
 
     async def send(self, req: SendNotification) -> NotificationReceipt:
         """Send the notification once; ``ProviderUnavailable`` when the channel is down."""
-        row = await self._row(req.idempotency_key)
-        if row is not None and row.message_id is not None:
-            return NotificationReceipt(message_id=row.message_id, channel=req.channel)
-        await self._faults.before_call(req.channel)
         row = await self._record(req)
         if row.message_id is not None:
             return NotificationReceipt(message_id=row.message_id, channel=req.channel)
+        # After the pending row, as a real provider's outage comes: a repeat after success
+        # returns its receipt whatever fault is in force.
+        await self._faults.before_call(req.channel)
         provider = self._providers[req.channel]
         message_id = await provider.send(row.recipient, row.subject, row.body, row.idempotency_key)
         await self._mark_sent(req.idempotency_key, message_id)
@@ -115,13 +115,12 @@ class NotificationService:
             rows = (await session.execute(query)).scalars().all()
         return [row.to_sent() for row in rows]
 
-    async def _row(self, key: str) -> NotificationRow | None:
-        async with self._sessions() as session:
-            return await session.get(NotificationRow, key)
-
     async def _record(self, req: SendNotification) -> NotificationRow:
+        """The key's row: written pending now, or as an earlier call left it."""
+        pending = _pending(req)
         async with transaction(self._sessions) as session:
-            await insert_once(session, NotificationRow, _pending(req))
+            if await insert_once(session, NotificationRow, pending):
+                return NotificationRow(**pending)  # what was just written: no read back
             query = select(NotificationRow).where(
                 col(NotificationRow.idempotency_key) == req.idempotency_key
             )

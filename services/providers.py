@@ -74,7 +74,8 @@ class LocalProvider:
             "sent_at": utcnow(),
         }
         async with transaction(self._sessions) as session:
-            await insert_once(session, OutboxRow, row)
+            if await insert_once(session, OutboxRow, row):
+                return str(row["message_id"])
             query = select(col(OutboxRow.message_id)).where(
                 col(OutboxRow.channel) == self.channel,
                 col(OutboxRow.idempotency_key) == idempotency_key,

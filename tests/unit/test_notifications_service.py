@@ -78,9 +78,31 @@ async def test_sms_outage_raises_provider_unavailable_and_sends_nothing(
     with pytest.raises(ProviderUnavailable, match="sms"):
         await services.notifications.send(notify())
     assert await outbox.messages() == []
+    [waiting] = await services.notifications.sent("o1")
+    assert (waiting.status, waiting.message_id) == ("pending", None)
 
-    await services.notifications.send(notify())
+    receipt = await services.notifications.send(notify())
+    [message] = await outbox.messages()
+    [sent] = await services.notifications.sent("o1")
+    assert (sent.status, sent.message_id) == ("sent", receipt.message_id)
+    assert message.message_id == receipt.message_id
+
+
+async def test_a_repeat_after_success_answers_whatever_fault_is_in_force(
+    services: Services, outbox: LocalProvider
+) -> None:
+    first = await services.notifications.send(notify())
+    await services.faults.set("sms", Fault(mode="down"))
+
+    assert await services.notifications.send(notify()) == first
     assert len(await outbox.messages()) == 1
+
+
+async def test_the_local_outbox_keeps_one_message_per_key(outbox: LocalProvider) -> None:
+    first = await outbox.send("+39 055 1", "subject", "body", "k1")
+
+    assert await outbox.send("+39 055 1", "subject", "body", "k1") == first
+    assert [m.message_id for m in await outbox.messages()] == [first]
 
 
 async def test_an_email_fault_does_not_touch_sms(services: Services, outbox: LocalProvider) -> None:
