@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel, col
 
 from domain.events import Event
 from infra.database import insert_new, insert_once, lock_order, transaction
 from services.messages import DailyMetrics, OrderMetrics
-from services.sql import money, table_of, time_column, utcnow
+from services.sql import add_to_counters, money, time_column, utcnow
 
 COUNTERS: dict[str, str] = {
     "OrderPlaced": "placed",
@@ -149,15 +149,8 @@ async def _delta(session: AsyncSession, event: Event) -> dict[str, int]:
 
 
 async def _add_to_day(session: AsyncSession, day: str, delta: dict[str, int]) -> None:
-    if not delta:
-        return
-    await insert_once(session, DailyRow, {"day": day, **ZEROS})
-    columns = table_of(DailyRow).c
-    await session.execute(
-        update(DailyRow)
-        .where(col(DailyRow.day) == day)
-        .values({name: columns[name] + step for name, step in delta.items()})
-    )
+    if delta:
+        await add_to_counters(session, DailyRow, {"day": day}, delta, ZEROS)
 
 
 async def _revenue_change(session: AsyncSession, event: Event) -> int:

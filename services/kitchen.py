@@ -16,7 +16,7 @@ from sqlmodel import Field, SQLModel, col
 from infra.database import insert_once, lock_order, transaction
 from services.faults import FaultInjector
 from services.messages import CancelTicket, OpenTicket, Ticket, TicketCancelled
-from services.sql import json_column, time_column, utcnow
+from services.sql import json_column, rows_changed, time_column, utcnow
 
 TicketStatus = Literal["queued", "cooking", "ready", "cancelled"]
 OPEN: tuple[str, ...] = ("queued", "cooking")
@@ -77,8 +77,11 @@ class KitchenService:
         async with transaction(self._sessions) as session:
             await lock_order(session, "kitchen", req.order_id)
             row = _row(req.order_id, "queued", items, idempotency_key=req.idempotency_key)
-            if await insert_once(session, TicketRow, row):
-                await _cancel_if_called_off(session, req.order_id)
+            opened = await insert_once(session, TicketRow, row)
+            if opened and await _cancel_if_called_off(session, req.order_id):
+                row["status"] = "cancelled"
+        if opened:
+            return TicketRow(**row).to_ticket()  # what was just written: no read back
         return (await self._stored(req.order_id, req.idempotency_key)).to_ticket()
 
     async def cancel_ticket(self, req: CancelTicket) -> TicketCancelled:
@@ -141,13 +144,15 @@ async def move_ticket(session: AsyncSession, order_id: str, status: str) -> None
     )
 
 
-async def _cancel_if_called_off(session: AsyncSession, order_id: str) -> None:
+async def _cancel_if_called_off(session: AsyncSession, order_id: str) -> bool:
+    """Cancel the order's ticket if a cancellation came; True when this call cancelled it."""
     # One UPDATE, no read first: SQLite transactions here write before they read.
     called_off = exists().where(col(CancellationRow.order_id) == order_id)
-    await session.execute(
+    result = await session.execute(
         update(TicketRow)
         .where(
             col(TicketRow.order_id) == order_id, col(TicketRow.status) != "cancelled", called_off
         )
         .values(status="cancelled")
     )
+    return rows_changed(result) > 0

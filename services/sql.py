@@ -92,6 +92,23 @@ async def upsert(
     )
 
 
+async def add_to_counters(
+    session: AsyncSession,
+    model: type[SQLModel],
+    key: Mapping[str, Any],
+    steps: Mapping[str, int],
+    zeros: Mapping[str, int],
+) -> None:
+    """Add ``steps`` to the counters of the row at ``key``, a new row starting from
+    ``zeros``: one atomic statement instead of an insert-if-missing and an update."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = table_of(model)
+    statement = insert(table).values({**key, **zeros, **steps})
+    sums = {name: table.c[name] + statement.excluded[name] for name in steps}
+    await session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=sums))
+
+
 def rows_changed(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE touched."""
     return cast(CursorResult[Any], result).rowcount
