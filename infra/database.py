@@ -98,8 +98,10 @@ async def insert_new(
     table = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(table).values(list(rows)).on_conflict_do_nothing()
-    written = await session.execute(statement.returning(table.c[key]))
+    # The rows go as parameters, not as .values(rows): a statement with its rows inlined has
+    # no cache key, so SQLAlchemy compiled it anew on every call (twice per saga record).
+    statement = insert(table).on_conflict_do_nothing().returning(table.c[key])
+    written = await session.execute(statement, [dict(row) for row in rows])
     return set(written.scalars().all())
 
 
