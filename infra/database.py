@@ -12,8 +12,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext import asyncio as sqlalchemy_asyncio
@@ -77,14 +79,19 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
         yield session
 
 
+def conflict_insert(session: AsyncSession, table: Table) -> PgInsert | SqliteInsert:
+    """An INSERT into ``table`` in the session's dialect, which has ``ON CONFLICT``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(table)
+    return sqlite_insert(table)
+
+
 async def insert_once(
     session: AsyncSession, model: type[SQLModel], values: Mapping[str, Any]
 ) -> bool:
     """Insert a row unless a unique constraint already holds it; True when this call wrote it."""
     table = model.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(table).values(**values).on_conflict_do_nothing()
+    statement = conflict_insert(session, table).values(**values).on_conflict_do_nothing()
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -96,11 +103,9 @@ async def insert_new(
     if not rows:
         return set()
     table = model.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # The rows go as parameters, not as .values(rows): a statement with its rows inlined has
     # no cache key, so SQLAlchemy compiled it anew on every call (twice per saga record).
-    statement = insert(table).on_conflict_do_nothing().returning(table.c[key])
+    statement = conflict_insert(session, table).on_conflict_do_nothing().returning(table.c[key])
     written = await session.execute(statement, [dict(row) for row in rows])
     return set(written.scalars().all())
 

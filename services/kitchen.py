@@ -54,10 +54,17 @@ class CancellationRow(SQLModel, table=True):
     cancelled_at: datetime = Field(sa_column=time_column())
 
 
-def _row(order_id: str, status: str, items: list[dict[str, Any]], **keys: str) -> dict[str, Any]:
-    ticket_id = f"tkt_{uuid4().hex}"
-    row = {"ticket_id": ticket_id, "order_id": order_id, "items": items, "status": status}
-    return {**row, "created_at": utcnow(), **keys}
+def _queued(req: OpenTicket) -> dict[str, Any]:
+    """The row of a new ticket for ``req``, queued."""
+    items = [item.model_dump(mode="json") for item in req.items]
+    return {
+        "ticket_id": f"tkt_{uuid4().hex}",
+        "order_id": req.order_id,
+        "items": items,
+        "status": "queued",
+        "created_at": utcnow(),
+        "idempotency_key": req.idempotency_key,
+    }
 
 
 class KitchenService:
@@ -73,10 +80,9 @@ class KitchenService:
         if existing is not None:
             return existing.to_ticket()
         await self._faults.before_call("kitchen")
-        items = [item.model_dump(mode="json") for item in req.items]
         async with transaction(self._sessions) as session:
             await lock_order(session, "kitchen", req.order_id)
-            row = _row(req.order_id, "queued", items, idempotency_key=req.idempotency_key)
+            row = _queued(req)
             opened = await insert_once(session, TicketRow, row)
             if opened and await _cancel_if_called_off(session, req.order_id):
                 row["status"] = "cancelled"

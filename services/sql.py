@@ -16,10 +16,10 @@ from sqlalchemy import (
     Result,
     Table,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
+
+from infra.database import conflict_insert
 
 CENT = Decimal("0.01")
 
@@ -79,10 +79,8 @@ async def upsert(
     With ``unless_newer`` naming a version column, a stored row whose version is
     higher than the new one is left as it is.
     """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = table_of(model)
-    statement = insert(table).values(**values)
+    statement = conflict_insert(session, table).values(**values)
     changes = {name: statement.excluded[name] for name in values if name not in key}
     only_if = None
     if unless_newer is not None:
@@ -101,10 +99,8 @@ async def add_to_counters(
 ) -> None:
     """Add ``steps`` to the counters of the row at ``key``, a new row starting from
     ``zeros``: one atomic statement instead of an insert-if-missing and an update."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = table_of(model)
-    statement = insert(table).values({**key, **zeros, **steps})
+    statement = conflict_insert(session, table).values({**key, **zeros, **steps})
     sums = {name: table.c[name] + statement.excluded[name] for name in steps}
     await session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=sums))
 
